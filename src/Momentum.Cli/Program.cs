@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Momentum.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        RootCommand root = new("momentum: gradient-based optimizers for .NET");
+        return root.Parse(args).Invoke();
+    }
+}
