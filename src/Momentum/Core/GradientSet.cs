@@ -1,0 +1,106 @@
+namespace Momentum;
+
+/// <summary>
+/// The gradients of one step: for each parameter of a <see cref="ParameterSet"/>, either a gradient tensor of the
+/// parameter's shape or <em>no gradient</em>.
+/// </summary>
+/// <remarks>
+/// No gradient and a zero gradient are different, as in PyTorch (<c>grad is None</c> versus <c>grad == 0</c>):
+/// a parameter with no gradient is skipped entirely by a step (no weight decay, no moment decay, its step count does not
+/// advance), while a zero gradient is a real step. Writing through <see cref="Get"/> or <see cref="Set"/> marks a
+/// gradient present; <see cref="Clear(Parameter)"/> and <see cref="ClearAll"/> mark it absent (like
+/// <c>zero_grad(set_to_none=True)</c>). A fresh set has no gradients.
+/// </remarks>
+public sealed class GradientSet
+{
+    private RowBuffer?[] _buffers;
+    private bool[] _present;
+
+    /// <summary>Creates an empty gradient set for <paramref name="parameters"/>.</summary>
+    /// <param name="parameters">The parameters the gradients belong to.</param>
+    public GradientSet(ParameterSet parameters)
+    {
+        Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
+        _buffers = new RowBuffer?[parameters.Count];
+        _present = new bool[parameters.Count];
+    }
+
+    /// <summary>The parameters these gradients belong to.</summary>
+    public ParameterSet Parameters { get; }
+
+    /// <summary>Returns the gradient of <paramref name="parameter"/> for writing, and marks it present.</summary>
+    /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
+    /// <param name="clear">Whether to zero the gradient first (otherwise it holds whatever was last written).</param>
+    /// <returns>A span of the parameter's length.</returns>
+    public Span<float> Get(Parameter parameter, bool clear = false)
+    {
+        var buffer = Buffer(parameter);
+        _present[parameter.Index] = true;
+        if (clear) buffer.Span.Clear();
+        return buffer.Span;
+    }
+
+    /// <summary>Copies <paramref name="gradient"/> in as the gradient of <paramref name="parameter"/>.</summary>
+    /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
+    /// <param name="gradient">The gradient, row-major, of the parameter's length.</param>
+    /// <exception cref="ArgumentException">The length differs from the parameter's.</exception>
+    public void Set(Parameter parameter, ReadOnlySpan<float> gradient)
+    {
+        var buffer = Buffer(parameter);
+        if (gradient.Length != parameter.Length) ThrowHelper.ThrowLengthMismatch(nameof(gradient), parameter.Length, gradient.Length);
+        gradient.CopyTo(buffer.Span);
+        _present[parameter.Index] = true;
+    }
+
+    /// <summary>Whether <paramref name="parameter"/> has a gradient in this step.</summary>
+    /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
+    public bool HasGradient(Parameter parameter)
+    {
+        Parameters.CheckOwns(parameter, nameof(parameter));
+        return parameter.Index < _present.Length && _present[parameter.Index] && _buffers[parameter.Index]!.Length == parameter.Length;
+    }
+
+    /// <summary>The gradient of a parameter that has one, for reading.</summary>
+    /// <param name="parameter">A parameter with a gradient.</param>
+    /// <exception cref="InvalidOperationException">The parameter has no gradient.</exception>
+    public ReadOnlySpan<float> Read(Parameter parameter)
+    {
+        if (!HasGradient(parameter)) ThrowHelper.ThrowInvalidOperation($"Parameter '{parameter.Name}' has no gradient.");
+        return _buffers[parameter.Index]!.Span;
+    }
+
+    /// <summary>Marks <paramref name="parameter"/> as having no gradient.</summary>
+    /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
+    public void Clear(Parameter parameter)
+    {
+        Parameters.CheckOwns(parameter, nameof(parameter));
+        if (parameter.Index < _present.Length) _present[parameter.Index] = false;
+    }
+
+    /// <summary>Marks every parameter as having no gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
+    public void ClearAll() => Array.Clear(_present);
+
+    /// <summary>Zeroes every gradient and marks all present (PyTorch's <c>zero_grad(set_to_none=False)</c>).</summary>
+    public void ZeroAll()
+    {
+        foreach (var p in Parameters) Get(p, clear: true);
+    }
+
+    internal RowBuffer? BufferIfPresent(Parameter parameter) =>
+        HasGradient(parameter) ? _buffers[parameter.Index] : null;
+
+    private RowBuffer Buffer(Parameter parameter)
+    {
+        Parameters.CheckOwns(parameter, nameof(parameter));
+        int i = parameter.Index;
+        if (i >= _buffers.Length)
+        {
+            Array.Resize(ref _buffers, Parameters.Count);
+            Array.Resize(ref _present, Parameters.Count);
+        }
+        var buffer = _buffers[i];
+        if (buffer is null) _buffers[i] = buffer = new RowBuffer(parameter.Rows, parameter.RowLength);
+        else if (buffer.Rows != parameter.Rows) buffer.Resize(parameter.Rows);
+        return buffer;
+    }
+}

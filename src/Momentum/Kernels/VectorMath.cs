@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Momentum.Kernels;
+
+/// <summary>
+/// Small vectorized loops shared by the transformations: the widest vector first (Vector512, then Vector256), then a
+/// scalar tail that performs the same operations in the same order, so every path gives identical bits. No FMA.
+/// </summary>
+internal static class VectorMath
+{
+    /// <summary><c>x[i] *= s</c>.</summary>
+    public static void Scale(Span<float> x, float s)
+    {
+        ref float r = ref MemoryMarshal.GetReference(x);
+        int i = 0, n = x.Length;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vs = Vector512.Create(s);
+            for (; i <= n - 16; i += 16) Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref r, (nuint)i) * vs, ref r, (nuint)i);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(s);
+            for (; i <= n - 8; i += 8) Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref r, (nuint)i) * vs, ref r, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref r, i) *= s;
+    }
+
+    /// <summary><c>x[i] += s·y[i]</c> (the product rounded, then the sum).</summary>
+    public static void AddScaled(Span<float> x, ReadOnlySpan<float> y, float s)
+    {
+        if (y.Length != x.Length) ThrowHelper.ThrowLengthMismatch(nameof(y), x.Length, y.Length);
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        int i = 0, n = x.Length;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vs = Vector512.Create(s);
+            for (; i <= n - 16; i += 16)
+                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref rx, (nuint)i) + vs * Vector512.LoadUnsafe(ref ry, (nuint)i), ref rx, (nuint)i);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(s);
+            for (; i <= n - 8; i += 8)
+                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref rx, (nuint)i) + vs * Vector256.LoadUnsafe(ref ry, (nuint)i), ref rx, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref rx, i) += s * Unsafe.Add(ref ry, i);
+    }
+
+    /// <summary><c>x[i] += y[i]</c>.</summary>
+    public static void Add(Span<float> x, ReadOnlySpan<float> y)
+    {
+        if (y.Length != x.Length) ThrowHelper.ThrowLengthMismatch(nameof(y), x.Length, y.Length);
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        int i = 0, n = x.Length;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16)
+                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref rx, (nuint)i) + Vector512.LoadUnsafe(ref ry, (nuint)i), ref rx, (nuint)i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref rx, (nuint)i) + Vector256.LoadUnsafe(ref ry, (nuint)i), ref rx, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref rx, i) += Unsafe.Add(ref ry, i);
+    }
+
+    /// <summary><c>x[i] = clamp(x[i], lo, hi)</c>; NaN stays NaN.</summary>
+    public static void Clamp(Span<float> x, float lo, float hi)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            x[i] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+
+    /// <summary>
+    /// The sum of squares in double precision, accumulated in a fixed pattern of eight lanes whatever the machine's
+    /// vector width, so the result is the same on every machine.
+    /// </summary>
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        ref float r = ref MemoryMarshal.GetReference(x);
+        int i = 0, n = x.Length;
+        var acc0 = Vector256<double>.Zero;
+        var acc1 = Vector256<double>.Zero;
+        for (; i <= n - 8; i += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+            var (lo, hi) = Vector256.Widen(v);
+            acc0 += lo * lo;
+            acc1 += hi * hi;
+        }
+        double sum = 0;
+        for (int k = 0; k < 4; k++) sum += acc0.GetElement(k) + acc1.GetElement(k);
+        for (; i < n; i++)
+        {
+            double d = Unsafe.Add(ref r, i);
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /// <summary>Returns the index of the first element that is NaN or infinite, or -1.</summary>
+    public static int IndexOfNonFinite(ReadOnlySpan<float> x)
+    {
+        ref float r = ref MemoryMarshal.GetReference(x);
+        int i = 0, n = x.Length;
+        // x - x is 0 for finite x and NaN for NaN or ±∞.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                var d = v - v;
+                if (!Vector256.EqualsAll(d, Vector256<float>.Zero)) break;
+            }
+        }
+        for (; i < n; i++)
+            if (!float.IsFinite(Unsafe.Add(ref r, i))) return i;
+        return -1;
+    }
+}

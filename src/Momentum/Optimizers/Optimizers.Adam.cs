@@ -1,0 +1,104 @@
+namespace Momentum;
+
+/// <summary>The hyperparameters of <see cref="Optimizers.Adam"/>, with torch.optim.Adam's names and defaults.</summary>
+public sealed record AdamOptions
+{
+    /// <summary><c>lr</c>: the learning rate or its schedule (default 1e-3).</summary>
+    public Schedule LearningRate { get; init; } = 1e-3;
+
+    /// <summary><c>betas[0]</c>: β1 (default 0.9).</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary><c>betas[1]</c>: β2 (default 0.999).</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary><c>eps</c>: ε, outside the square root (default 1e-8).</summary>
+    public double Epsilon { get; init; } = 1e-8;
+
+    /// <summary><c>weight_decay</c>: the L2 penalty λ added to the gradient before the moments (default 0).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary><c>amsgrad</c>: divide by the running maximum of the second moment (default false).</summary>
+    public bool Amsgrad { get; init; }
+
+    /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
+    public bool Maximize { get; init; }
+
+    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);
+}
+
+/// <summary>The hyperparameters of <see cref="Optimizers.AdamW"/>, with torch.optim.AdamW's names and defaults.</summary>
+public sealed record AdamWOptions
+{
+    /// <summary><c>lr</c>: the learning rate or its schedule (default 1e-3).</summary>
+    public Schedule LearningRate { get; init; } = 1e-3;
+
+    /// <summary><c>betas[0]</c>: β1 (default 0.9).</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary><c>betas[1]</c>: β2 (default 0.999).</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary><c>eps</c>: ε, outside the square root (default 1e-8).</summary>
+    public double Epsilon { get; init; } = 1e-8;
+
+    /// <summary><c>weight_decay</c>: the decoupled decay λ (default 1e-2, as torch; Optax's default is 1e-4).</summary>
+    public double WeightDecay { get; init; } = 1e-2;
+
+    /// <summary><c>amsgrad</c>: divide by the running maximum of the second moment (default false).</summary>
+    public bool Amsgrad { get; init; }
+
+    /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
+    public bool Maximize { get; init; }
+
+    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);
+}
+
+public static partial class Optimizers
+{
+    /// <summary>Adam (Kingma and Ba, 2015, https://arxiv.org/abs/1412.6980), as torch.optim.Adam: L2 weight decay is added to the gradient.</summary>
+    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range (torch's messages).</exception>
+    /// <remarks>
+    /// <c>g ← −g</c> if maximize; <c>g ← g + λθ</c>; <c>m ← β1 m + (1−β1) g</c>; <c>v ← β2 v + (1−β2) g²</c>;
+    /// <c>θ ← θ − η·(m/(1−β1ᵗ)) / (√v/√(1−β2ᵗ) + ε)</c>, with <c>max(v_max, v)</c> for v under AMSGrad and t the
+    /// parameter's own step count. Chain: [scale(−1)] → [add_decayed_weights(λ)] → scale_by_adam → scale_by_learning_rate.
+    /// </remarks>
+    public static GradientTransformation Adam(AdamOptions? options = null)
+    {
+        options ??= new AdamOptions();
+        options.Validate();
+        return ChainOf(
+            options.Maximize ? Transforms.Scale(-1) : null,
+            options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
+            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad),
+            Transforms.ScaleByLearningRate(options.LearningRate));
+    }
+
+    /// <summary>AdamW (Loshchilov and Hutter, 2019, https://arxiv.org/abs/1711.05101), as torch.optim.AdamW: decoupled weight decay.</summary>
+    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range (torch's messages).</exception>
+    /// <remarks>
+    /// As <see cref="Adam"/> without the L2 term, plus <c>θ ← θ − η λ θ</c> in the same step (the decay is multiplied
+    /// by the full learning rate, as in PyTorch and Optax). Chain: [scale(−1)] → scale_by_adam →
+    /// add_decayed_weights(λ) → scale_by_learning_rate.
+    /// </remarks>
+    public static GradientTransformation AdamW(AdamWOptions? options = null)
+    {
+        options ??= new AdamWOptions();
+        options.Validate();
+        return ChainOf(
+            options.Maximize ? Transforms.Scale(-1) : null,
+            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad),
+            options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
+            Transforms.ScaleByLearningRate(options.LearningRate));
+    }
+
+    internal static void ValidateAdam(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay)
+    {
+        ValidateLearningRate(learningRate);
+        Transforms.ValidateEpsilon(epsilon, "eps");
+        Transforms.ValidateBetas(beta1, beta2);
+        ValidateWeightDecay(weightDecay);
+    }
+}

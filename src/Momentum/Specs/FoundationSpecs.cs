@@ -1,0 +1,75 @@
+namespace Momentum.Specs;
+
+/// <summary>Spec names for the foundation: sgd, adam, adamw, and the building blocks and combinators they use.</summary>
+[SpecProvider]
+internal static class FoundationSpecs
+{
+    public static void Register(SpecRegistry r)
+    {
+        r.Register("sgd", "torch.optim.SGD(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=false, maximize=false)", a => Optimizers.Sgd(new SgdOptions
+        {
+            LearningRate = a.Schedule("lr", 1e-3),
+            Momentum = a.Number("momentum", 0),
+            Dampening = a.Number("dampening", 0),
+            WeightDecay = a.Number("weight_decay", 0),
+            Nesterov = a.Bool("nesterov", false),
+            Maximize = a.Bool("maximize", false),
+        }));
+        r.Register("adam", "torch.optim.Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=false, maximize=false)", a =>
+        {
+            var betas = a.Numbers("betas", [0.9, 0.999]);
+            return Optimizers.Adam(new AdamOptions
+            {
+                LearningRate = a.Schedule("lr", 1e-3),
+                Beta1 = betas[0],
+                Beta2 = betas[1],
+                Epsilon = a.Number("eps", 1e-8),
+                WeightDecay = a.Number("weight_decay", 0),
+                Amsgrad = a.Bool("amsgrad", false),
+                Maximize = a.Bool("maximize", false),
+            });
+        });
+        r.Register("adamw", "torch.optim.AdamW(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=false, maximize=false)", a =>
+        {
+            var betas = a.Numbers("betas", [0.9, 0.999]);
+            return Optimizers.AdamW(new AdamWOptions
+            {
+                LearningRate = a.Schedule("lr", 1e-3),
+                Beta1 = betas[0],
+                Beta2 = betas[1],
+                Epsilon = a.Number("eps", 1e-8),
+                WeightDecay = a.Number("weight_decay", 1e-2),
+                Amsgrad = a.Bool("amsgrad", false),
+                Maximize = a.Bool("maximize", false),
+            });
+        });
+        r.Register("chain", "chain(t1, t2, ...): apply transformations in sequence", a => Transforms.Chain([.. a.PositionalTransformations()]));
+        r.Register("identity", "identity(): pass updates through unchanged", _ => Transforms.Identity());
+        r.Register("scale", "scale(step_size): multiply updates by a constant", a => Transforms.Scale(Required(a, "step_size")));
+        r.Register("scale_by_learning_rate", "scale_by_learning_rate(learning_rate, flip_sign=true): multiply by -lr", a =>
+            Transforms.ScaleByLearningRate(LearningRate(a, null), a.Bool("flip_sign", true)));
+        r.Register("scale_by_adam", "scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0, nesterov=false)", a => Transforms.ScaleByAdam(
+            a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-8), a.Number("eps_root", 0), nesterov: a.Bool("nesterov", false)));
+        r.Register("add_decayed_weights", "add_decayed_weights(weight_decay=0): u += weight_decay * params", a =>
+            Transforms.AddDecayedWeights(a.Schedule("weight_decay", 0)));
+        r.Register("trace", "trace(decay, nesterov=false, dampening=0): momentum", a =>
+            Transforms.Trace(Required(a, "decay"), a.Bool("nesterov", false), a.Number("dampening", 0)));
+        r.Register("clip", "clip(max_delta): clip each element to [-max_delta, max_delta]", a => Transforms.ClipByValue(Required(a, "max_delta")));
+        r.Register("clip_by_value", "clip_by_value(clip_value): as torch.nn.utils.clip_grad_value_", a => Transforms.ClipByValue(Required(a, "clip_value")));
+        r.Register("clip_by_norm", "clip_by_norm(max_norm): clip each tensor by its own L2 norm", a => Transforms.ClipByNorm(Required(a, "max_norm")));
+        r.Register("clip_by_global_norm", "clip_by_global_norm(max_norm): clip all updates by their global L2 norm", a => Transforms.ClipByGlobalNorm(Required(a, "max_norm")));
+    }
+
+    /// <summary>Reads a required number argument.</summary>
+    internal static double Required(SpecArguments a, string key) =>
+        a.OptionalNumber(key) ?? throw new SpecException(a.Position, $"'{a.Name}' needs the argument '{key}'");
+
+    /// <summary>Reads the learning rate under Optax's name <c>learning_rate</c> or the short <c>lr</c>.</summary>
+    internal static Schedule LearningRate(SpecArguments a, double? defaultValue)
+    {
+        var lr = a.OptionalSchedule("lr");
+        var learningRate = a.OptionalSchedule("learning_rate");
+        if (lr is not null && learningRate is not null) throw new SpecException(a.Position, $"'{a.Name}' takes lr or learning_rate, not both");
+        return lr ?? learningRate ?? (defaultValue is { } d ? Schedule.Constant(d) : throw new SpecException(a.Position, $"'{a.Name}' needs the argument 'lr' (or 'learning_rate')"));
+    }
+}

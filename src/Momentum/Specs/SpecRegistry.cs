@@ -1,0 +1,118 @@
+using System.Reflection;
+
+namespace Momentum.Specs;
+
+/// <summary>Marks a static class that registers spec names through a <c>public static void Register(SpecRegistry registry)</c> method.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+internal sealed class SpecProviderAttribute : Attribute;
+
+/// <summary>
+/// Turns specs into transformations and schedules by name: <c>adam(lr=0.01, betas=(0.9, 0.99))</c>. For every
+/// optimizer torch.optim has, the name, arguments, defaults and meaning are torch.optim's; for the others, Optax's,
+/// with <c>lr</c> accepted for the learning rate. Unknown names and arguments are errors.
+/// </summary>
+public sealed class SpecRegistry
+{
+    private static readonly Lazy<SpecRegistry> s_default = new(CreateDefault);
+    private readonly Dictionary<string, (Func<SpecArguments, GradientTransformation> Factory, string Summary)> _transforms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Func<SpecArguments, Schedule> Factory, string Summary)> _schedules = new(StringComparer.Ordinal);
+
+    /// <summary>The registry with every built-in optimizer, transformation, combinator and schedule.</summary>
+    public static SpecRegistry Default => s_default.Value;
+
+    /// <summary>The registered transformation names with one-line summaries, sorted.</summary>
+    public IEnumerable<(string Name, string Summary)> Transformations => _transforms.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => (k.Key, k.Value.Summary));
+
+    /// <summary>The registered schedule names with one-line summaries, sorted.</summary>
+    public IEnumerable<(string Name, string Summary)> Schedules => _schedules.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => (k.Key, k.Value.Summary));
+
+    /// <summary>Registers a transformation factory.</summary>
+    /// <param name="name">The spec name.</param>
+    /// <param name="summary">A one-line description.</param>
+    /// <param name="factory">Builds the transformation from its arguments.</param>
+    public void Register(string name, string summary, Func<SpecArguments, GradientTransformation> factory)
+    {
+        if (!_transforms.TryAdd(name, (factory, summary))) throw new InvalidOperationException($"The spec name '{name}' is registered twice.");
+    }
+
+    /// <summary>Registers a schedule factory.</summary>
+    /// <param name="name">The spec name.</param>
+    /// <param name="summary">A one-line description.</param>
+    /// <param name="factory">Builds the schedule from its arguments.</param>
+    public void RegisterSchedule(string name, string summary, Func<SpecArguments, Schedule> factory)
+    {
+        if (!_schedules.TryAdd(name, (factory, summary))) throw new InvalidOperationException($"The schedule name '{name}' is registered twice.");
+    }
+
+    /// <summary>Parses and builds a transformation.</summary>
+    /// <param name="spec">The spec text.</param>
+    /// <exception cref="SpecException">The spec is malformed, names something unknown, or a hyperparameter is invalid.</exception>
+    public GradientTransformation Create(string spec) => Create(SpecParser.Parse(spec));
+
+    /// <summary>Builds a transformation from a parsed call.</summary>
+    /// <param name="call">The call.</param>
+    /// <exception cref="SpecException">The name or an argument is unknown, or a hyperparameter is invalid.</exception>
+    public GradientTransformation Create(SpecCall call)
+    {
+        if (!_transforms.TryGetValue(call.Name, out var entry))
+            throw new SpecException(call.Position, $"unknown optimizer or transformation '{call.Name}'{Suggest(call.Name, _transforms.Keys)}");
+        var args = new SpecArguments(call, this);
+        GradientTransformation result;
+        try
+        {
+            result = entry.Factory(args);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SpecException(call.Position, $"{call.Name}: {FirstLine(e.Message)}");
+        }
+        args.Finish();
+        return result;
+    }
+
+    /// <summary>Builds a schedule from a parsed call.</summary>
+    /// <param name="call">The call.</param>
+    /// <exception cref="SpecException">The name or an argument is unknown or invalid.</exception>
+    public Schedule CreateSchedule(SpecCall call)
+    {
+        if (!_schedules.TryGetValue(call.Name, out var entry))
+            throw new SpecException(call.Position, $"unknown schedule '{call.Name}'{Suggest(call.Name, _schedules.Keys)}");
+        var args = new SpecArguments(call, this);
+        Schedule result;
+        try
+        {
+            result = entry.Factory(args);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SpecException(call.Position, $"{call.Name}: {FirstLine(e.Message)}");
+        }
+        args.Finish();
+        return result;
+    }
+
+    private static string FirstLine(string message)
+    {
+        int nl = message.IndexOfAny(['\r', '\n']);
+        return nl < 0 ? message : message[..nl];
+    }
+
+    private static string Suggest(string name, IEnumerable<string> known)
+    {
+        var close = known.Where(k => k.StartsWith(name[..Math.Min(3, name.Length)], StringComparison.Ordinal)).Order(StringComparer.Ordinal).Take(5).ToList();
+        return close.Count == 0 ? "" : $" (did you mean {string.Join(", ", close)}?)";
+    }
+
+    private static SpecRegistry CreateDefault()
+    {
+        var registry = new SpecRegistry();
+        foreach (var type in typeof(SpecRegistry).Assembly.GetTypes().OrderBy(t => t.FullName, StringComparer.Ordinal))
+        {
+            if (type.GetCustomAttribute<SpecProviderAttribute>() is null) continue;
+            var register = type.GetMethod("Register", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(SpecRegistry)])
+                ?? throw new InvalidOperationException($"{type.Name} is a spec provider without Register(SpecRegistry).");
+            register.Invoke(null, [registry]);
+        }
+        return registry;
+    }
+}

@@ -1,0 +1,175 @@
+using System.Runtime.Intrinsics;
+using Momentum.Kernels;
+
+namespace Momentum;
+
+public static partial class Transforms
+{
+    /// <summary>
+    /// Rescales updates by Adam's moment estimates (Kingma and Ba, 2015, https://arxiv.org/abs/1412.6980), Optax's
+    /// <c>scale_by_adam</c>; combined with <c>scale_by_learning_rate</c> it is Adam.
+    /// </summary>
+    /// <param name="b1">β1, the decay of the first moment, in [0, 1).</param>
+    /// <param name="b2">β2, the decay of the second moment, in [0, 1).</param>
+    /// <param name="eps">ε, added to the denominator outside the square root; ≥ 0.</param>
+    /// <param name="epsRoot">ε_root, added to v̂ inside the square root (Optax); ≥ 0, usually 0.</param>
+    /// <param name="amsgrad">Keep the running maximum of the raw second moment and divide by it (PyTorch's AMSGrad).</param>
+    /// <param name="nesterov">Use Dozat's Nesterov form of the first moment (Optax's NAdam).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
+    /// <remarks>
+    /// With t the parameter's own step count after increment (1 on its first step, PyTorch's per-parameter <c>step</c>):
+    /// <c>m ← β1·m + (1−β1)·g</c>, <c>v ← β2·v + (1−β2)·g²</c>, <c>bc1 = 1−β1ᵗ</c>, <c>bc2 = 1−β2ᵗ</c>,
+    /// <c>u = (m/bc1) / (√(v + ε_root·bc2)/√bc2 + ε)</c>, which is <c>m̂ / (√(v̂ + ε_root) + ε)</c>.
+    /// With AMSGrad, <c>v_max ← max(v_max, v)</c> replaces v in the denominator. With Nesterov the numerator is
+    /// <c>β1·m/(1−β1ᵗ⁺¹) + (1−β1)·g/(1−β1ᵗ)</c>. The bias corrections are computed once per step in double.
+    /// State: m = v (= v_max) = 0 and count = 0. A NaN in g propagates to m, v and u.
+    /// </remarks>
+    public static GradientTransformation ScaleByAdam(double b1 = 0.9, double b2 = 0.999, double eps = 1e-8, double epsRoot = 0,
+        bool amsgrad = false, bool nesterov = false)
+    {
+        ValidateBetas(b1, b2);
+        ValidateEpsilon(eps, nameof(eps));
+        ValidateEpsilon(epsRoot, nameof(epsRoot));
+        return new ScaleByAdamTransformation(b1, b2, eps, epsRoot, amsgrad, nesterov);
+    }
+
+    /// <summary>Checks β1 and β2 the way torch.optim does (finite and in [0, 1)), naming the index.</summary>
+    internal static void ValidateBetas(double b1, double b2)
+    {
+        if (!double.IsFinite(b1) || b1 < 0 || b1 >= 1) ThrowHelper.ThrowInvalid("betas", "beta parameter at index 0", b1);
+        if (!double.IsFinite(b2) || b2 < 0 || b2 >= 1) ThrowHelper.ThrowInvalid("betas", "beta parameter at index 1", b2);
+    }
+
+    /// <summary>Checks an epsilon: finite and ≥ 0.</summary>
+    internal static void ValidateEpsilon(double eps, string paramName)
+    {
+        if (!double.IsFinite(eps) || eps < 0) ThrowHelper.ThrowInvalid(paramName, "epsilon value", eps);
+    }
+}
+
+/// <summary>The state of <c>scale_by_adam</c> for one parameter.</summary>
+internal sealed class ScaleByAdamState : TransformState
+{
+    public readonly RowBuffer Mu;
+    public readonly RowBuffer Nu;
+    public readonly RowBuffer? NuMax;
+    public long Count;
+
+    // This step's scalars, computed once in BeginStep.
+    public float MomentScale, GradientScale, SqrtBc2, EpsRootTimesBc2;
+
+    public ScaleByAdamState(Parameter parameter, bool amsgrad) : base(parameter)
+    {
+        Mu = AddTensor("mu");
+        Nu = AddTensor("nu");
+        if (amsgrad) NuMax = AddTensor("nu_max");
+        AddScalar("count", () => Count, v => Count = (long)v);
+    }
+}
+
+/// <summary>Adam's moment rescaling; see <see cref="Transforms.ScaleByAdam"/>.</summary>
+internal sealed class ScaleByAdamTransformation(double b1, double b2, double eps, double epsRoot, bool amsgrad, bool nesterov)
+    : ElementwiseTransformation
+{
+    private readonly float _b1 = (float)b1, _c1 = (float)(1 - b1), _b2 = (float)b2, _c2 = (float)(1 - b2), _eps = (float)eps;
+
+    public double B1 => b1;
+
+    public double B2 => b2;
+
+    public override string Name => "scale_by_adam";
+
+    public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamState(parameter, amsgrad);
+
+    public override void BeginStep(TransformState? state, in StepInfo step)
+    {
+        var s = (ScaleByAdamState)state!;
+        long t = ++s.Count;
+        double bc1 = 1 - Math.Pow(b1, t);
+        double bc2 = 1 - Math.Pow(b2, t);
+        if (nesterov)
+        {
+            s.MomentScale = (float)(b1 / (1 - Math.Pow(b1, t + 1)));
+            s.GradientScale = (float)((1 - b1) / bc1);
+        }
+        else
+        {
+            s.MomentScale = (float)(1 / bc1);
+            s.GradientScale = 0f;
+        }
+        s.SqrtBc2 = (float)Math.Sqrt(bc2);
+        s.EpsRootTimesBc2 = (float)(epsRoot * bc2);
+    }
+
+    public override void Apply(TransformState? state, in Block block)
+    {
+        var s = (ScaleByAdamState)state!;
+        int o = block.Offset, n = block.Length;
+        var op = new AdamOperator(_b1, _c1, _b2, _c2, s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2, _eps);
+        if (s.NuMax is null)
+            ElementwiseLoop.Run(op, block.Updates, s.Mu.Span.Slice(o, n), s.Nu.Span.Slice(o, n), block.Parameters);
+        else
+            ElementwiseLoop.Run(new AmsgradOperator(op), block.Updates, s.Mu.Span.Slice(o, n), s.Nu.Span.Slice(o, n), s.NuMax.Span.Slice(o, n), block.Parameters);
+    }
+
+    /// <summary>m = β1·m + c1·g; v = β2·v + (c2·g)·g; u = (k_m·m + k_g·g) / (√(v + e_r)/√bc2 + ε).</summary>
+    private readonly struct AdamOperator(float b1, float c1, float b2, float c2, float km, float kg, float sqrtBc2, float epsRoot, float eps)
+        : IUpdateOperator2
+    {
+        public float Invoke(float g, ref float m, ref float v, float p)
+        {
+            m = b1 * m + c1 * g;
+            v = b2 * v + c2 * g * g;
+            return Output(g, m, v);
+        }
+
+        public float Output(float g, float m, float v) => (km * m + kg * g) / (MathF.Sqrt(v + epsRoot) / sqrtBc2 + eps);
+
+        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, Vector256<float> p)
+        {
+            m = Vector256.Create(b1) * m + Vector256.Create(c1) * g;
+            v = Vector256.Create(b2) * v + Vector256.Create(c2) * g * g;
+            return Output(g, m, v);
+        }
+
+        public Vector256<float> Output(Vector256<float> g, Vector256<float> m, Vector256<float> v) =>
+            (Vector256.Create(km) * m + Vector256.Create(kg) * g)
+            / (Vector256.Sqrt(v + Vector256.Create(epsRoot)) / Vector256.Create(sqrtBc2) + Vector256.Create(eps));
+
+        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, Vector512<float> p)
+        {
+            m = Vector512.Create(b1) * m + Vector512.Create(c1) * g;
+            v = Vector512.Create(b2) * v + Vector512.Create(c2) * g * g;
+            return Output(g, m, v);
+        }
+
+        public Vector512<float> Output(Vector512<float> g, Vector512<float> m, Vector512<float> v) =>
+            (Vector512.Create(km) * m + Vector512.Create(kg) * g)
+            / (Vector512.Sqrt(v + Vector512.Create(epsRoot)) / Vector512.Create(sqrtBc2) + Vector512.Create(eps));
+    }
+
+    /// <summary>As <see cref="AdamOperator"/>, dividing by v_max = max(v_max, v) of the raw second moment.</summary>
+    private readonly struct AmsgradOperator(AdamOperator adam) : IUpdateOperator3
+    {
+        public float Invoke(float g, ref float m, ref float v, ref float vMax, float p)
+        {
+            adam.Invoke(g, ref m, ref v, p);
+            vMax = MathF.Max(vMax, v);
+            return adam.Output(g, m, vMax);
+        }
+
+        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, ref Vector256<float> vMax, Vector256<float> p)
+        {
+            adam.Invoke(g, ref m, ref v, p);
+            vMax = Vector256.Max(vMax, v);
+            return adam.Output(g, m, vMax);
+        }
+
+        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, ref Vector512<float> vMax, Vector512<float> p)
+        {
+            adam.Invoke(g, ref m, ref v, p);
+            vMax = Vector512.Max(vMax, v);
+            return adam.Output(g, m, vMax);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Runtime.Intrinsics;
+using Momentum.Kernels;
+
+namespace Momentum;
+
+public static partial class Transforms
+{
+    /// <summary>Multiplies the updates by a constant: <c>u ← s·u</c> (Optax's <c>scale</c>).</summary>
+    /// <param name="factor">The factor s; must be finite.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="factor"/> is not finite.</exception>
+    public static GradientTransformation Scale(double factor)
+    {
+        ThrowHelper.ThrowIfNotFinite(factor);
+        return new ScaleTransformation(factor);
+    }
+
+    /// <summary>
+    /// Scales the updates by the negated learning rate, <c>u ← −η_t·u</c> (Optax's <c>scale_by_learning_rate</c>), so
+    /// that the optimizer's <c>θ ← θ + u</c> descends. η_t is the schedule's value at the optimizer's step count.
+    /// </summary>
+    /// <param name="learningRate">The learning rate η or its schedule; a constant must be finite and ≥ 0.</param>
+    /// <param name="flipSign">Whether to negate (true for descent); false scales by +η.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A constant learning rate is negative or not finite.</exception>
+    /// <remarks>A schedule whose value is not finite at some step makes that step throw <see cref="ArithmeticException"/>.</remarks>
+    public static GradientTransformation ScaleByLearningRate(Schedule learningRate, bool flipSign = true)
+    {
+        Schedule.Validate(learningRate, nameof(learningRate), v => v >= 0, "learning rate");
+        return new ScaleByLearningRateTransformation(learningRate, flipSign);
+    }
+}
+
+/// <summary><c>u ← s·u</c>.</summary>
+internal sealed class ScaleTransformation(double factor) : ElementwiseTransformation
+{
+    private readonly float _factor = (float)factor;
+
+    public override string Name => "scale";
+
+    public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, _factor);
+}
+
+/// <summary><c>u ← ∓η_t·u</c>.</summary>
+internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, bool flipSign) : ElementwiseTransformation
+{
+    public Schedule LearningRate { get; } = learningRate;
+
+    public override string Name => "scale_by_learning_rate";
+
+    public override TransformState? CreateState(Parameter parameter) => new StepScalarState(parameter);
+
+    public override void BeginStep(TransformState? state, in StepInfo step)
+    {
+        double lr = LearningRate.Evaluate(step.Step);
+        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step.Step}.");
+        ((StepScalarState)state!).Value = (float)(flipSign ? -lr : lr);
+    }
+
+    public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, ((StepScalarState)state!).Value);
+}
