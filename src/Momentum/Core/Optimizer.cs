@@ -18,7 +18,7 @@ namespace Momentum;
 /// each reduction (summed per chunk, then combined in chunk order) is the same for any thread count. A step allocates
 /// nothing once every parameter has state.</para>
 /// </remarks>
-public sealed class Optimizer
+public sealed partial class Optimizer
 {
     internal const int ChunkLength = 16 * 1024;
     internal const int BlockLength = 1024;
