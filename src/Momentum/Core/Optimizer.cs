@@ -35,10 +35,12 @@ public sealed partial class Optimizer
     private int[] _segStart = new int[16];
     private int[] _segLength = new int[16];
     private double[] _segPartial = new double[16];
+    private int[] _segBad = new int[16];
     private int[] _itemFirst = new int[17];
     private int _segCount;
     private int _itemCount;
     private int[] _active = [];
+    private int[] _activeLength = []; // per active parameter: its element count this step
     private int _activeCount;
 
     /// <summary>Creates an optimizer for <paramref name="parameters"/>.</summary>
@@ -107,7 +109,8 @@ public sealed partial class Optimizer
             ThrowHelper.ThrowArgument(nameof(gradients), "The gradients belong to another parameter set than the optimizer's.");
         SyncPlans();
         CollectActive(gradients);
-        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFinite(gradients)) return false;
+        BuildWorkItems();
+        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFinite()) return false;
 
         for (int a = 0; a < _activeCount; a++)
         {
@@ -115,8 +118,8 @@ public sealed partial class Optimizer
             plan.EnsureState();
             var info = new StepInfo(StepCount, plan.Parameter, loss);
             for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
+            if (plan.Specialized is { HasReduction: false } specialized) specialized.Prepare(plan); // else after the reduction
         }
-        BuildWorkItems();
         if (IsFused) RunFused(gradients, loss);
         else RunMaterialized(gradients, loss);
         StepCount++;
@@ -198,6 +201,7 @@ public sealed partial class Optimizer
         if (_plans.Count == Parameters.Count) return;
         for (int i = _plans.Count; i < Parameters.Count; i++) _plans.Add(new ParameterPlan(this, Parameters[i]));
         Array.Resize(ref _active, Parameters.Count);
+        Array.Resize(ref _activeLength, Parameters.Count);
         IsFused = _plans.TrueForAll(p => p.Fusable);
         Array.Resize(ref _groupTotals, _reductionGroups.Count);
     }
@@ -226,20 +230,27 @@ public sealed partial class Optimizer
         {
             var plan = _plans[i];
             plan.Gradient = gradients.BufferIfPresent(plan.Parameter);
-            if (plan.Gradient is not null) _active[_activeCount++] = i;
+            if (plan.Gradient is null) continue;
+            _activeLength[_activeCount] = plan.Gradient.Length; // equals the parameter's length (BufferIfPresent checks it)
+            _active[_activeCount++] = i;
         }
     }
 
-    private bool CheckFinite(GradientSet gradients)
+    /// <summary>
+    /// Scans every active gradient for NaN/±∞ on the worker pool (each segment records its first bad index), then
+    /// reports the first bad element in parameter then index order, as a serial scan would.
+    /// </summary>
+    private bool CheckFinite()
     {
-        for (int a = 0; a < _activeCount; a++)
+        _body.Mode = BodyMode.CheckFinite;
+        WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+        for (int s = 0; s < _segCount; s++)
         {
-            var plan = _plans[_active[a]];
-            var g = plan.Gradient!.Span;
-            int bad = VectorMath.IndexOfNonFinite(g);
-            if (bad < 0) continue;
+            if (_segBad[s] < 0) continue;
+            var plan = _plans[_segParam[s]];
+            int bad = _segStart[s] + _segBad[s];
             if (Options.NonFiniteGradients == NonFiniteGradients.Throw)
-                throw new NonFiniteGradientException(plan.Parameter.Name, bad, g[bad]);
+                throw new NonFiniteGradientException(plan.Parameter.Name, bad, plan.Gradient!.Span[bad]);
             SkippedSteps++;
             return false;
         }
@@ -249,7 +260,7 @@ public sealed partial class Optimizer
     private void BuildWorkItems()
     {
         long total = 0;
-        for (int a = 0; a < _activeCount; a++) total += _plans[_active[a]].Parameter.Length;
+        for (int a = 0; a < _activeCount; a++) total += _activeLength[a];
         int maxSegments = (int)Math.Min(int.MaxValue / 2, total / ChunkLength + 2L * _activeCount + 2);
         if (_segParam.Length < maxSegments)
         {
@@ -257,6 +268,7 @@ public sealed partial class Optimizer
             _segStart = new int[maxSegments];
             _segLength = new int[maxSegments];
             _segPartial = new double[maxSegments];
+            _segBad = new int[maxSegments];
             _itemFirst = new int[maxSegments + 1];
         }
         _segCount = 0;
@@ -265,7 +277,7 @@ public sealed partial class Optimizer
         for (int a = 0; a < _activeCount; a++)
         {
             int p = _active[a];
-            int length = _plans[p].Parameter.Length;
+            int length = _activeLength[a];
             int offset = 0;
             if (length >= ChunkLength)
             {
@@ -301,6 +313,11 @@ public sealed partial class Optimizer
             _body.Mode = BodyMode.ReduceGradients;
             WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
             FinishReductions(round: 0, loss);
+        }
+        for (int a = 0; a < _activeCount; a++)
+        {
+            var plan = _plans[_active[a]];
+            if (plan.Specialized is { HasReduction: true } specialized) specialized.Prepare(plan);
         }
         _body.Mode = BodyMode.Fused;
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
@@ -370,7 +387,7 @@ public sealed partial class Optimizer
         }
     }
 
-    private enum BodyMode { ReduceGradients, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
+    private enum BodyMode { CheckFinite, ReduceGradients, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
 
     /// <summary>The per-work-item body; one instance per optimizer, so running it allocates nothing.</summary>
     private sealed class StepBody(Optimizer owner) : IParallelBody
@@ -387,6 +404,9 @@ public sealed partial class Optimizer
                 int start = o._segStart[s], length = o._segLength[s];
                 switch (Mode)
                 {
+                    case BodyMode.CheckFinite:
+                        o._segBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
+                        break;
                     case BodyMode.ReduceGradients:
                         o._segPartial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation r0
                             ? r0.Reduce(plan.Gradient!.Span.Slice(start, length)) : 0;
@@ -396,7 +416,8 @@ public sealed partial class Optimizer
                             ? r.Reduce(plan.Updates!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.Fused:
-                        Fused(plan, start, length, o._scratch[worker]);
+                        if (plan.Specialized is { } specialized) specialized.Run(start, length);
+                        else Fused(plan, start, length, o._scratch[worker]);
                         break;
                     case BodyMode.ElementwiseRound:
                         if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length);
@@ -451,6 +472,7 @@ public sealed partial class Optimizer
         public readonly int[] RunStarts;    // where each round's run of stages begins
         public readonly int[] RoundGroup;   // per round: the reduction group of an all-parameter reduction, else -1
         public readonly bool Fusable;
+        public readonly SpecializedChain? Specialized; // a one-pass kernel for a recognized chain (Optimizer.Fused.cs)
         public TransformState?[]? States;
         public RowBuffer? Updates;
         public RowBuffer? Gradient;         // this step's gradient, or null
@@ -477,6 +499,7 @@ public sealed partial class Optimizer
                 RoundGroup[r] = Stages[RunStarts[r]].Transform is ReducingTransformation { Scope: ReductionScope.AllParameters } red
                     ? owner.ReductionGroupOf(red, r) : -1;
             Fusable = RunStarts.Length <= 1 && Array.TrueForAll(Stages, s => s.Transform is ElementwiseTransformation);
+            if (Fusable && owner.Options.SpecializedKernels) Specialized = SpecializedChain.TryCreate(Stages);
         }
 
         public void EnsureState()

@@ -79,17 +79,20 @@ internal sealed class ScaleByAdamTransformation(double b1, double b2, double eps
 
     public override string Name => "scale_by_adam";
 
+    /// <summary>The constants as <see cref="Apply"/> uses them, for the engine's specialized kernels.</summary>
+    internal (float B1, float C1, float B2, float C2, float Eps, bool Amsgrad) FusedConstants => (_b1, _c1, _b2, _c2, _eps, amsgrad);
+
     public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamState(parameter, amsgrad);
 
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
         var s = (ScaleByAdamState)state!;
         long t = ++s.Count;
-        double bc1 = 1 - Math.Pow(b1, t);
-        double bc2 = 1 - Math.Pow(b2, t);
+        double bc1 = 1 - PowCache.Pow(b1, t);
+        double bc2 = 1 - PowCache.Pow(b2, t);
         if (nesterov)
         {
-            s.MomentScale = (float)(b1 / (1 - Math.Pow(b1, t + 1)));
+            s.MomentScale = (float)(b1 / (1 - PowCache.Pow(b1, t + 1)));
             s.GradientScale = (float)((1 - b1) / bc1);
         }
         else
