@@ -24,7 +24,10 @@ public sealed record AdamOptions
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
     public bool Maximize { get; init; }
 
-    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);
+    /// <summary>Store m and v in bfloat16 (float32 math; half the state memory; see <see cref="Transforms.ScaleByAdamBFloat16State"/>). Not with AMSGrad. Default false.</summary>
+    public bool BFloat16State { get; init; }
+
+    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Amsgrad && BFloat16State);
 }
 
 /// <summary>The hyperparameters of <see cref="Optimizers.AdamW"/>, with torch.optim.AdamW's names and defaults.</summary>
@@ -51,7 +54,10 @@ public sealed record AdamWOptions
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
     public bool Maximize { get; init; }
 
-    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);
+    /// <summary>Store m and v in bfloat16 (float32 math; half the state memory; see <see cref="Transforms.ScaleByAdamBFloat16State"/>). Not with AMSGrad. Default false.</summary>
+    public bool BFloat16State { get; init; }
+
+    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Amsgrad && BFloat16State);
 }
 
 public static partial class Optimizers
@@ -71,7 +77,8 @@ public static partial class Optimizers
         return ChainOf(
             options.Maximize ? Transforms.Scale(-1) : null,
             options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
-            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad),
+            options.BFloat16State ? Transforms.ScaleByAdamBFloat16State(options.Beta1, options.Beta2, options.Epsilon)
+                : Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad),
             Transforms.ScaleByLearningRate(options.LearningRate));
     }
 
@@ -89,13 +96,15 @@ public static partial class Optimizers
         options.Validate();
         return ChainOf(
             options.Maximize ? Transforms.Scale(-1) : null,
-            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad),
+            options.BFloat16State ? Transforms.ScaleByAdamBFloat16State(options.Beta1, options.Beta2, options.Epsilon)
+                : Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad),
             options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
             Transforms.ScaleByLearningRate(options.LearningRate));
     }
 
-    internal static void ValidateAdam(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay)
+    internal static void ValidateAdam(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, bool amsgradWithBFloat16 = false)
     {
+        if (amsgradWithBFloat16) ThrowHelper.ThrowArgument("BFloat16State", "bfloat16 state does not support AMSGrad.");
         ValidateLearningRate(learningRate);
         Transforms.ValidateEpsilon(epsilon, "eps");
         Transforms.ValidateBetas(beta1, beta2);
