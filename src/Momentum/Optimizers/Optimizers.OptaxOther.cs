@@ -465,7 +465,8 @@ public static partial class Optimizers
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_rprop(lr, eta_minus, eta_plus, min_step_size, max_step_size)</c> → <c>scale(−1)</c>;
     /// after a sign flip the element does not move and its stored previous update is 0 (so the next step counts as
-    /// "no sign information"), as Optax.</remarks>
+    /// "no sign information"), as Optax. Optax's code (and its doctest) applies the <b>previous</b> step's update, so
+    /// the first step does not move; this reproduces it. For the paper's/PyTorch's Rprop use the torch name <c>rprop</c>.</remarks>
     public static GradientTransformation OptaxRprop(OptaxRpropOptions? options = null)
     {
         options ??= new OptaxRpropOptions();

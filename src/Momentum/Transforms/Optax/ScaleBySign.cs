@@ -48,8 +48,12 @@ public static partial class Transforms
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>
     /// With q the stored previous output: <c>s = g·q</c>; the step size δ becomes <c>clip(δ·η₊, min, max)</c> if s &gt; 0,
-    /// <c>clip(δ·η₋, min, max)</c> if s &lt; 0, and stays if s = 0; the output is <c>0</c> where s &lt; 0, else
-    /// <c>δ·sign(g)</c>, and is stored as q. The output points uphill (Optax's <c>rprop</c> follows it with scale(−1)).
+    /// <c>clip(δ·η₋, min, max)</c> if s &lt; 0, and stays if s = 0; the new q is <c>0</c> where s &lt; 0, else
+    /// <c>δ·sign(g)</c>. The output is the <b>previous</b> q (0 where s &lt; 0): Optax's code at 2edbcbe returns
+    /// <c>state.prev_updates</c>, so every update lags one step and the first step does not move; its <c>rprop</c>
+    /// doctest (14.0, 14.0, 13.9, 13.9, 13.8) shows the lag, and this port reproduces it (PyTorch's Rprop, under the
+    /// plain name <c>rprop</c>, applies the current step). The output points uphill (Optax's <c>rprop</c> follows it
+    /// with scale(−1)).
     /// </remarks>
     public static GradientTransformation ScaleByRprop(double learningRate, double etaMinus = 0.5, double etaPlus = 1.2, double minStepSize = 1e-6, double maxStepSize = 50)
     {
@@ -135,8 +139,9 @@ internal sealed class ScaleByRpropTransformation(double learningRate, double eta
             var factor = TV.IfGreater(s, zero, TV.Create(etaPlus), TV.Create(etaMinus));
             var grown = TV.Min(TV.Max(stepSize * factor, TV.Create(minStep)), TV.Create(maxStep));
             stepSize = TV.IfEqual(s, zero, stepSize, grown);
+            var before = previous;
             previous = TV.IfLess(s, zero, zero, stepSize * TV.Sign(g));
-            return previous;
+            return TV.IfLess(s, zero, zero, before);
         }
     }
 }
