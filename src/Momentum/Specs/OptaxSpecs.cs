@@ -38,6 +38,25 @@ internal static class OptaxSpecs
             WeightDecay = a.Schedule("weight_decay", 0),
             Nesterov = a.Bool("nesterov", false),
         }));
+        r.Register("adafactor", "optax.adafactor(learning_rate=none, min_dim_size_to_factor=128, decay_rate=0.8, decay_offset=0, multiply_by_parameter_scale=true, clipping_threshold=1, momentum=none, weight_decay_rate=none, eps=1e-30, factored=true)", a =>
+        {
+            var lr = a.OptionalSchedule("lr");
+            var learningRate = a.OptionalSchedule("learning_rate");
+            if (lr is not null && learningRate is not null) throw new SpecException(a.Position, "'adafactor' takes lr or learning_rate, not both");
+            return Optimizers.Adafactor(new AdafactorOptions
+            {
+                LearningRate = lr ?? learningRate,
+                MinDimSizeToFactor = (int)Math.Min(a.Integer("min_dim_size_to_factor", 128), int.MaxValue),
+                DecayRate = a.Number("decay_rate", 0.8),
+                DecayOffset = a.Integer("decay_offset", 0),
+                MultiplyByParameterScale = a.Bool("multiply_by_parameter_scale", true),
+                ClippingThreshold = a.OptionalNumber("clipping_threshold") ?? 1.0,
+                Momentum = a.OptionalNumber("momentum"),
+                WeightDecayRate = a.OptionalNumber("weight_decay_rate"),
+                Eps = a.Number("eps", 1e-30),
+                Factored = a.Bool("factored", true),
+            });
+        });
         r.Register("adamaxw", "optax.adamaxw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-4)", a => Optimizers.AdamaxW(Adamax(a, 1e-4)));
         r.Register("adan", "optax.adan(learning_rate=1e-3, b1=0.98, b2=0.92, b3=0.99, eps=1e-8, eps_root=1e-8, weight_decay=0)", a => Optimizers.Adan(new AdanOptions
         {
@@ -246,6 +265,8 @@ internal static class OptaxSpecs
 
     private static void RegisterBuildingBlocks(SpecRegistry r)
     {
+        r.Register("scale_by_factored_rms", "scale_by_factored_rms(factored=true, decay_rate=0.8, step_offset=0, min_dim_size_to_factor=128, epsilon=1e-30)", a => Transforms.ScaleByFactoredRms(
+            a.Bool("factored", true), a.Number("decay_rate", 0.8), a.Integer("step_offset", 0), (int)Math.Min(a.Integer("min_dim_size_to_factor", 128), int.MaxValue), a.Number("epsilon", 1e-30)));
         r.Register("scale_by_belief", "scale_by_belief(b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, nesterov=false)", a => Transforms.ScaleByBelief(
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-16), a.Number("eps_root", 1e-16), a.Bool("nesterov", false)));
         r.Register("scale_by_acprop", "scale_by_acprop(b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16)", a => Transforms.ScaleByAcProp(

@@ -25,6 +25,8 @@ public class ConvergenceSuite
         new("acprop(lr=1e-3)", Steps: 30_000), // Optax contrib's learning rate and step count (_common_test.py)
         new("adabelief(lr=1e-2)"),
         new("adabelief(lr=1e-2, weight_decay=1e-4)"),
+        new("adafactor(lr=5e-3)"),
+        new("adafactor", Rosenbrock: false), // Optax skips adafactor without a learning rate (alias_test.py)
         new("adamaxw(lr=1e-1)"),
         new("adan(lr=1e-1)"),
         new("amsgrad(lr=1e-1)"),
