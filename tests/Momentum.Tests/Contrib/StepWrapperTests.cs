@@ -1,4 +1,4 @@
-namespace Momentum.Tests.Transforms;
+namespace Momentum.Tests.Contrib;
 
 using T = Momentum.Transforms;
 
