@@ -9,6 +9,7 @@ internal static class ContribSpecs
     public static void Register(SpecRegistry r)
     {
         RegisterOptimizers(r);
+        RegisterLearningRateFree(r);
         RegisterBlocks(r);
         RegisterWrappers(r);
     }
@@ -68,6 +69,62 @@ internal static class ContribSpecs
                 WeightDecay = a.Number("weight_decay", 0),
                 WeightLrPower = a.Number("weight_lr_power", 2.0),
             }));
+    }
+
+    private static void RegisterLearningRateFree(SpecRegistry r)
+    {
+        r.Register("dadapt_adamw", "optax.contrib.dadapt_adamw(learning_rate=1.0, betas=(0.9, 0.999), eps=1e-8, estim_lr0=1e-6, weight_decay=0)", a =>
+        {
+            var betas = a.Numbers("betas", [0.9, 0.999]);
+            return Optimizers.DAdaptAdamW(new DAdaptAdamWOptions
+            {
+                LearningRate = FoundationSpecs.LearningRate(a, 1.0),
+                Beta1 = betas[0],
+                Beta2 = betas[1],
+                Epsilon = a.Number("eps", 1e-8),
+                EstimLr0 = a.Number("estim_lr0", 1e-6),
+                WeightDecay = a.Number("weight_decay", 0),
+            });
+        });
+        r.Register("prodigy", "optax.contrib.prodigy(learning_rate=1.0, betas=(0.9, 0.999), beta3=none, eps=1e-8, estim_lr0=1e-6, estim_lr_coef=1, weight_decay=0)", a =>
+        {
+            var betas = a.Numbers("betas", [0.9, 0.999]);
+            return Optimizers.Prodigy(new ProdigyOptions
+            {
+                LearningRate = FoundationSpecs.LearningRate(a, 1.0),
+                Beta1 = betas[0],
+                Beta2 = betas[1],
+                Beta3 = a.OptionalNumber("beta3"),
+                Epsilon = a.Number("eps", 1e-8),
+                EstimLr0 = a.Number("estim_lr0", 1e-6),
+                EstimLrCoef = a.Number("estim_lr_coef", 1.0),
+                WeightDecay = a.Number("weight_decay", 0),
+            });
+        });
+        r.Register("dog", "optax.contrib.dog(learning_rate=1.0, init_step=(\"heuristic\", 1e-6), eps=1e-8, weight_decay=none)", a =>
+        {
+            var (kind, value) = InitStep(a);
+            return Optimizers.Dog(FoundationSpecs.LearningRate(a, 1.0), kind, value, a.Number("eps", 1e-8), a.OptionalNumber("weight_decay"));
+        });
+        r.Register("dowg", "optax.contrib.dowg(learning_rate=1.0, init_estim_sq_dist=none, eps=1e-4, weight_decay=none)", a =>
+            Optimizers.Dowg(FoundationSpecs.LearningRate(a, 1.0), a.OptionalNumber("init_estim_sq_dist"), a.Number("eps", 1e-4), a.OptionalNumber("weight_decay")));
+    }
+
+    private static (DogInitStep Kind, double Value) InitStep(SpecArguments a)
+    {
+        var raw = a.Raw("init_step");
+        if (raw is null) return (DogInitStep.Heuristic, 1e-6);
+        if (raw is SpecList { Items: [SpecString tag, SpecNumber value] })
+        {
+            return tag.Value switch
+            {
+                "heuristic" => (DogInitStep.Heuristic, value.Value),
+                "distance" => (DogInitStep.Distance, value.Value),
+                "learning_rate" => (DogInitStep.LearningRate, value.Value),
+                _ => throw new SpecException(tag.Position, $"init_step of '{a.Name}' must be \"heuristic\", \"distance\" or \"learning_rate\"; got \"{tag.Value}\""),
+            };
+        }
+        throw new SpecException(raw.Position, $"init_step of '{a.Name}' must be a pair such as (\"heuristic\", 1e-6)");
     }
 
     private static void RegisterBlocks(SpecRegistry r)
