@@ -106,6 +106,9 @@ internal static class ContribSpecs
             var (kind, value) = InitStep(a);
             return Optimizers.Dog(FoundationSpecs.LearningRate(a, 1.0), kind, value, a.Number("eps", 1e-8), a.OptionalNumber("weight_decay"));
         });
+        r.Register("cocob", "optax.contrib.cocob(learning_rate=1.0, alpha=100, eps=1e-8, weight_decay=0)", a =>
+            Optimizers.Cocob(FoundationSpecs.LearningRate(a, 1.0), a.Number("alpha", 100), a.Number("eps", 1e-8), a.Number("weight_decay", 0)));
+        r.Register("scale_by_cocob", "scale_by_cocob(alpha=100, eps=1e-8)", a => Transforms.ScaleByCocob(a.Number("alpha", 100), a.Number("eps", 1e-8)));
         r.Register("dowg", "optax.contrib.dowg(learning_rate=1.0, init_estim_sq_dist=none, eps=1e-4, weight_decay=none)", a =>
             Optimizers.Dowg(FoundationSpecs.LearningRate(a, 1.0), a.OptionalNumber("init_estim_sq_dist"), a.Number("eps", 1e-4), a.OptionalNumber("weight_decay")));
     }

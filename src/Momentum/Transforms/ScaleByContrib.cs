@@ -213,3 +213,77 @@ internal sealed class ScaleBySimplifiedAdemamixTransformation(double b1, double 
         }
     }
 }
+
+/// <summary>The state of <c>scale_by_cocob</c>.</summary>
+internal sealed class CocobState : TransformState
+{
+    public readonly RowBuffer InitParticles, CumulativeGradients, Scale, Subgradients, Reward;
+
+    public CocobState(Parameter parameter, float eps) : base(parameter)
+    {
+        InitParticles = AddTensor("init_particles");
+        parameter.Values.CopyTo(InitParticles.Span);
+        CumulativeGradients = AddTensor("cumulative_gradients");
+        Scale = AddTensor("scale", eps);
+        Subgradients = AddTensor("subgradients");
+        Reward = AddTensor("reward");
+    }
+}
+
+/// <summary>See <see cref="Transforms.ScaleByCocob"/>.</summary>
+internal sealed class ScaleByCocobTransformation(double alpha, double eps) : ElementwiseTransformation
+{
+    private readonly float _alpha = (float)alpha, _eps = (float)eps;
+
+    public override string Name => "scale_by_cocob";
+
+    public override TransformState? CreateState(Parameter parameter) => new CocobState(parameter, _eps);
+
+    public override void Apply(TransformState? state, in Block block)
+    {
+        var s = (CocobState)state!;
+        int o = block.Offset, n = block.Length;
+        var p0 = s.InitParticles.Span.Slice(o, n);
+        var cum = s.CumulativeGradients.Span.Slice(o, n);
+        var l = s.Scale.Span.Slice(o, n);
+        var gSum = s.Subgradients.Span.Slice(o, n);
+        var r = s.Reward.Span.Slice(o, n);
+        var u = block.Updates;
+        var p = block.Parameters;
+        for (int i = 0; i < n; i++)
+        {
+            float c = u[i];
+            float li = MathF.Max(l[i], MathF.Abs(c));
+            float gi = gSum[i] + MathF.Abs(c);
+            float ri = MathF.Max(r[i] - c * (p[i] - p0[i]), 0f);
+            float ci = cum[i] - c;
+            l[i] = li;
+            gSum[i] = gi;
+            r[i] = ri;
+            cum[i] = ci;
+            u[i] = -p[i] + (p0[i] + ci / (li * MathF.Max(gi + li, _alpha * li)) * (li + ri));
+        }
+    }
+}
+
+public static partial class Transforms
+{
+    /// <summary>
+    /// COCOB-Backprop's rescaling (Orabona and Tommasi, 2017, https://arxiv.org/abs/1705.07795), Optax's
+    /// <c>contrib.scale_by_cocob</c>: learning-rate-free coin betting, per element.
+    /// </summary>
+    /// <param name="alpha">α, the bet fraction parameter; finite and &gt; 0.</param>
+    /// <param name="eps">ε, the initial scale L; finite and ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range.</exception>
+    /// <remarks>
+    /// With c the incoming update and θ₀ the parameter at its first step: <c>L ← max(L, |c|)</c>, <c>G ← G + |c|</c>,
+    /// <c>R ← max(R − c·(θ − θ₀), 0)</c>, <c>C ← C − c</c>, <c>u = −θ + θ₀ + C/(L·max(G + L, α·L))·(L + R)</c>.
+    /// State: init_particles, cumulative_gradients, scale (starts at ε), subgradients, reward.
+    /// </remarks>
+    public static GradientTransformation ScaleByCocob(double alpha = 100, double eps = 1e-8)
+    {
+        if (!double.IsFinite(alpha) || alpha <= 0) ThrowHelper.ThrowInvalid(nameof(alpha), "alpha", alpha);
+        ValidateEpsilon(eps, nameof(eps));
+        return new ScaleByCocobTransformation(alpha, eps);
+    }
+}

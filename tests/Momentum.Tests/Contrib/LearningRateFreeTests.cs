@@ -107,3 +107,35 @@ public class LearningRateFreeTests
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= relative * Math.Abs(expected[i]), $"[{i}] expected {expected[i]}, got {actual[i]}");
     }
 }
+
+public class CocobTests
+{
+    [Fact]
+    public void Cocob_FirstStep_HandComputed()
+    {
+        // θ = θ₀ = 1, g = 2: L = 2, G = 2, R = 0, C = −2; u = −1 + 1 + (−2)/(2·max(4, 200))·2 = −0.01.
+        var set = new ParameterSet();
+        var p = set.Add("x", [1], [1f]);
+        var o = new Optimizer(Optimizers.Cocob(), set);
+        var g = new GradientSet(set);
+        g.Set(p, [2f]);
+        o.Step(g);
+        Assert.Equal(0.99f, p.Values[0], 1e-7f);
+    }
+
+    [Fact]
+    public void Cocob_Parabola_Converges()
+    {
+        var set = new ParameterSet();
+        var p = set.Add("x", [3], [-1f, 10f, 1f]);
+        var o = new Optimizer(Optimizers.Cocob(), set);
+        var g = new GradientSet(set);
+        float[] target = [1f, -1f, 1f];
+        for (int step = 0; step < 5000; step++)
+        {
+            g.Set(p, [.. p.Values.ToArray().Select((v, i) => 2 * (v - target[i]))]);
+            o.Step(g);
+        }
+        for (int i = 0; i < 3; i++) Assert.Equal(target[i], p.Values[i], 0.06f);
+    }
+}
