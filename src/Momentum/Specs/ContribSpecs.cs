@@ -138,6 +138,9 @@ internal static class ContribSpecs
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Schedule("b3", 0.9999), a.Schedule("alpha", 6.0), a.Number("eps", 1e-8), a.Number("eps_root", 0)));
         r.Register("scale_by_simplified_ademamix", "scale_by_simplified_ademamix(b1=0.99, b2=0.95, alpha=0, eps=1e-8, eps_root=0)", a => Transforms.ScaleBySimplifiedAdemamix(
             a.Number("b1", 0.99), a.Number("b2", 0.95), a.Number("alpha", 0), a.Number("eps", 1e-8), a.Number("eps_root", 0)));
+        r.Register("reduce_on_plateau", "optax.contrib.reduce_on_plateau(factor=0.1, patience=10, rtol=1e-4, atol=0, cooldown=0, accumulation_size=1, min_scale=0): needs the loss", a =>
+            Transforms.ReduceOnPlateau(a.Number("factor", 0.1), (int)a.Integer("patience", 10), a.Number("rtol", 1e-4), a.Number("atol", 0),
+                (int)a.Integer("cooldown", 0), (int)a.Integer("accumulation_size", 1), a.Number("min_scale", 0)));
         r.Register("set_to_zero", "set_to_zero(): every update becomes 0", _ => Transforms.SetToZero());
         r.Register("centralize", "centralize(): subtract each row's mean (rank > 1)", _ => Transforms.Centralize());
         r.Register("keep_params_nonnegative", "keep_params_nonnegative(): clip updates so params stay >= 0 (use last)", _ => Transforms.KeepParamsNonnegative());
