@@ -269,3 +269,41 @@ public class RowOperationTests
         }
     }
 }
+
+public class RowCheckpointTests
+{
+    [Fact]
+    public void PerRowCounts_SurviveACheckpointAfterARefine()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"momentum-rows-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var set = new ParameterSet();
+            var p = set.Add("x", [2, 2], [1f, 2f, 3f, 4f]);
+            var optimizer = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.1, step_count='per_row')"), set);
+            var grads = new GradientSet(set);
+            grads.Set(p, [1f, -1f, 0.5f, 2f]);
+            optimizer.Step(grads);
+            optimizer.Rows(p).Split([1], 2, SplitState.CopyParent);
+            optimizer.Rows(p).Append(1);
+            Momentum.IO.Checkpoint.Save(path, optimizer);
+
+            var set2 = new ParameterSet();
+            var p2 = set2.Add("x", [4, 2]);
+            var resumed = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.1, step_count='per_row')"), set2);
+            Momentum.IO.Checkpoint.Load(path, resumed);
+            Assert.Equal([1f, 1f, 1f, 0f], StateOf<ScaleByAdamState>(resumed, p2).RowCounts!.Span.ToArray());
+            var grads2 = new GradientSet(set2);
+            float[] g = [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f];
+            grads.Set(p, g);
+            grads2.Set(p2, g);
+            optimizer.Step(grads);
+            resumed.Step(grads2);
+            Assert.Equal(p.Values.ToArray().Select(Bits), p2.Values.ToArray().Select(Bits));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
