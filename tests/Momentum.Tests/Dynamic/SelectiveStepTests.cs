@@ -118,7 +118,9 @@ public class SelectiveStepTests
         var (set, a, _, optimizer) = Build("adam()");
         var selection = new RowSelection(set);
         Assert.Contains("'a'", Assert.Throws<ArgumentOutOfRangeException>("rows", () => selection.Set(a, [40])).Message);
+        selection.Set(a, [5, 1]);
         Assert.Throws<ArgumentException>("rows", () => selection.Set(a, [3, 3]));
+        Assert.Equal([1, 5], selection.RowsOf(a).ToArray());   // an invalid call keeps the previous entry
         Assert.Throws<ArgumentException>("mask", () => selection.SetMask(a, [true]));
         selection.Set(a, [39]);
         optimizer.Rows(a).Gather([0, 1]);
