@@ -36,12 +36,12 @@ public sealed partial class Optimizer
             if (s < stages.Length && stages[s].Transform is ClipByNormTransformation) _clip = s++;
             if (s < stages.Length && stages[s].Transform is ScaleTransformation) _scale = s++;
             if (s < stages.Length && stages[s].Transform is AddDecayedWeightsTransformation) _wd1 = s++;
-            if (s < stages.Length && stages[s].Transform is ScaleByAdamTransformation { FusedConstants.Amsgrad: false } adam)
+            if (s < stages.Length && stages[s].Transform is ScaleByAdamTransformation { FusedConstants.Amsgrad: false, StepCounting: StepCounting.PerTensor } adam)
             {
                 _adam = adam;
                 _core = s++;
             }
-            else if (s < stages.Length && stages[s].Transform is TraceTransformation trace)
+            else if (s < stages.Length && stages[s].Transform is TraceTransformation { StepCounting: StepCounting.PerTensor } trace)
             {
                 _trace = trace;
                 _core = s++;

@@ -4,7 +4,7 @@ namespace Momentum;
 
 /// <summary>
 /// Runs a <see cref="GradientTransformation"/> on a <see cref="ParameterSet"/>: keeps the per-parameter state, and at
-/// each <see cref="Step"/> turns the gradients into updates and adds them to the parameters.
+/// each <see cref="Step(GradientSet, double)"/> turns the gradients into updates and adds them to the parameters.
 /// </summary>
 /// <remarks>
 /// <para>Only parameters that have a gradient take part in a step; one with no gradient is skipped entirely (no weight
@@ -40,7 +40,8 @@ public sealed partial class Optimizer
     private int _segCount;
     private int _itemCount;
     private int[] _active = [];
-    private int[] _activeLength = []; // per active parameter: its element count this step
+    private int[] _activeLength = []; // per active parameter: its element count, cached by BuildWorkItems
+    private bool _specializedPrepared; // Step prepared the specialized chains without a reduction already
     private int _activeCount;
 
     /// <summary>Creates an optimizer for <paramref name="parameters"/>.</summary>
@@ -57,6 +58,7 @@ public sealed partial class Optimizer
         _scratch = new float[Options.Threads][];
         for (int w = 0; w < _scratch.Length; w++) _scratch[w] = new float[BlockLength];
         _body = new StepBody(this);
+        Core = UnwrapStepWrappers(Transformation);
         SyncPlans();
     }
 
@@ -108,9 +110,10 @@ public sealed partial class Optimizer
         if (!ReferenceEquals(gradients.Parameters, Parameters))
             ThrowHelper.ThrowArgument(nameof(gradients), "The gradients belong to another parameter set than the optimizer's.");
         SyncPlans();
+        if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
         CollectActive(gradients);
         BuildWorkItems();
-        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFinite()) return false;
+        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFiniteItems()) return false;
 
         for (int a = 0; a < _activeCount; a++)
         {
@@ -120,6 +123,7 @@ public sealed partial class Optimizer
             for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
             if (plan.Specialized is { HasReduction: false } specialized) specialized.Prepare(plan); // else after the reduction
         }
+        _specializedPrepared = true;
         if (IsFused) RunFused(gradients, loss);
         else RunMaterialized(gradients, loss);
         StepCount++;
@@ -142,6 +146,7 @@ public sealed partial class Optimizer
     {
         Parameters.CheckOwns(parameter, nameof(parameter));
         SyncPlans();
+        if (FindWrapperState(parameter.Index, path) is { } wrapperState) return wrapperState;
         var plan = _plans[parameter.Index];
         if (plan.States is null) return null;
         for (int s = 0; s < plan.Stages.Length; s++)
@@ -161,6 +166,7 @@ public sealed partial class Optimizer
                 for (int s = 0; s < plan.Stages.Length; s++)
                     if (plan.States[s] is { } state) yield return (plan.Parameter, plan.Stages[s].Path, state);
             }
+            foreach (var wrapperState in WrapperStates()) yield return wrapperState;
         }
     }
 
@@ -187,6 +193,7 @@ public sealed partial class Optimizer
         Parameters.CheckOwns(parameter, nameof(parameter));
         SyncPlans();
         _plans[parameter.Index].States = null;
+        ResetWrapperStates(parameter.Index);
     }
 
     /// <summary>Sets the step count (used when resuming from a checkpoint).</summary>
@@ -230,17 +237,22 @@ public sealed partial class Optimizer
         {
             var plan = _plans[i];
             plan.Gradient = gradients.BufferIfPresent(plan.Parameter);
-            if (plan.Gradient is null) continue;
-            _activeLength[_activeCount] = plan.Gradient.Length; // equals the parameter's length (BufferIfPresent checks it)
-            _active[_activeCount++] = i;
+            if (plan.Gradient is not null) _active[_activeCount++] = i;
         }
     }
 
+    /// <summary>Builds the work items and scans the active gradients; see <see cref="CheckFiniteItems"/>.</summary>
+    private bool CheckFinite(GradientSet gradients)
+    {
+        BuildWorkItems();
+        return CheckFiniteItems();
+    }
+
     /// <summary>
-    /// Scans every active gradient for NaN/±∞ on the worker pool (each segment records its first bad index), then
+    /// Scans every active gradient (the current work items) for NaN/±∞ on the worker pool (each segment records its first bad index), then
     /// reports the first bad element in parameter then index order, as a serial scan would.
     /// </summary>
-    private bool CheckFinite()
+    private bool CheckFiniteItems()
     {
         _body.Mode = BodyMode.CheckFinite;
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
@@ -260,7 +272,7 @@ public sealed partial class Optimizer
     private void BuildWorkItems()
     {
         long total = 0;
-        for (int a = 0; a < _activeCount; a++) total += _activeLength[a];
+        for (int a = 0; a < _activeCount; a++) total += _activeLength[a] = _plans[_active[a]].Parameter.Length;
         int maxSegments = (int)Math.Min(int.MaxValue / 2, total / ChunkLength + 2L * _activeCount + 2);
         if (_segParam.Length < maxSegments)
         {
@@ -317,13 +329,14 @@ public sealed partial class Optimizer
         for (int a = 0; a < _activeCount; a++)
         {
             var plan = _plans[_active[a]];
-            if (plan.Specialized is { HasReduction: true } specialized) specialized.Prepare(plan);
+            if (plan.Specialized is { } specialized && (specialized.HasReduction || !_specializedPrepared)) specialized.Prepare(plan);
         }
+        _specializedPrepared = false;
         _body.Mode = BodyMode.Fused;
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
     }
 
-    private void RunMaterialized(GradientSet gradients, double loss)
+    private void RunMaterialized(GradientSet gradients, double loss, bool apply = true)
     {
         int rounds = 0;
         for (int a = 0; a < _activeCount; a++)
@@ -358,6 +371,7 @@ public sealed partial class Optimizer
             _body.Mode = BodyMode.ElementwiseRound;
             WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
         }
+        if (!apply) return;
         _body.Mode = BodyMode.ApplyUpdates;
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
     }
@@ -482,7 +496,7 @@ public sealed partial class Optimizer
         {
             Parameter = parameter;
             var stages = new List<Stage>();
-            owner.Transformation.Expand(parameter, "", stages);
+            owner.Core.Expand(parameter, "", stages);
             Stages = [.. stages];
             var runs = new List<int>();
             for (int s = 0; s < Stages.Length; s++)
