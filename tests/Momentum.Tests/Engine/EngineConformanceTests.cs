@@ -1,6 +1,9 @@
+using Momentum.Kernels;
+using Momentum.Specs;
+
 namespace Momentum.Tests.Engine;
 
-/// <summary>Tests that run every optimizer registered in <see cref="Momentum.Specs.SpecRegistry.Default"/> (those buildable with default arguments).</summary>
+/// <summary>Tests that run every optimizer registered in <see cref="SpecRegistry.Default"/> (those buildable with default arguments).</summary>
 [Collection(nameof(AllocationCollection))]
 public class EngineConformanceTests
 {
@@ -20,7 +23,7 @@ public class EngineConformanceTests
     [MemberData(nameof(Specs))]
     public void Step_AnyThreadCount_GivesIdenticalBits(string spec)
     {
-        foreach (string s in new[] { spec, $"chain(clip_by_global_norm(max_norm=0.05), {spec})" })
+        foreach (string s in Variants(spec))
         {
             var expected = RunSteps(s, threads: 1);
             foreach (int threads in new[] { 2, 8 })
@@ -32,11 +35,10 @@ public class EngineConformanceTests
     [MemberData(nameof(Specs))]
     public void Step_AfterWarmup_AllocatesNothing(string spec)
     {
-        foreach (string s in new[] { spec, $"chain(clip_by_global_norm(max_norm=0.05), {spec})" })
+        foreach (string s in Variants(spec))
         {
             var set = EngineTestData.MakeSet();
-            var optimizer = new Optimizer(Momentum.Specs.SpecRegistry.Default.Create(s), set,
-                new OptimizerOptions { Threads = 2, NonFiniteGradients = NonFiniteGradients.Throw });
+            var optimizer = new Optimizer(SpecRegistry.Default.Create(s), set, new OptimizerOptions { Threads = 2, NonFiniteGradients = NonFiniteGradients.Throw });
             var gradients = new GradientSet(set);
             int step = 0;
             for (; step < 3; step++)
@@ -44,31 +46,55 @@ public class EngineConformanceTests
                 EngineTestData.FillGradients(gradients, step);
                 optimizer.Step(gradients, loss: 1.0);
             }
-            // The calling thread must allocate nothing. The process-wide count can include the test runner's own
-            // background work, so it must reach zero on at least one of a few attempts (a step that allocates on a
-            // worker thread fails every attempt).
-            long processWide = long.MaxValue;
-            for (int attempt = 0; attempt < 5 && processWide != 0; attempt++)
+            // Exact: the calling thread and the pool's helper threads allocate nothing in any of three steps.
+            // Process-wide (GC.GetTotalAllocatedBytes) also counts the test runner's background threads, so that count
+            // must be zero over at least one of ten single steps.
+            long processWideMin = long.MaxValue;
+            WorkerPool.TrackWorkerAllocations = true;
+            try
             {
-                long thread = GC.GetAllocatedBytesForCurrentThread();
-                long total = GC.GetTotalAllocatedBytes(precise: true);
-                for (int k = 0; k < 3; k++, step++)
+                for (int attempt = 0; attempt < 10; attempt++, step++)
                 {
                     EngineTestData.FillGradients(gradients, step);
+                    long workers = WorkerPool.Shared.WorkerAllocatedBytes;
+                    long thread = GC.GetAllocatedBytesForCurrentThread();
+                    long total = GC.GetTotalAllocatedBytes(precise: true);
                     optimizer.Step(gradients, loss: 1.0);
+                    processWideMin = Math.Min(processWideMin, GC.GetTotalAllocatedBytes(precise: true) - total);
+                    thread = GC.GetAllocatedBytesForCurrentThread() - thread;
+                    workers = WorkerPool.Shared.WorkerAllocatedBytes - workers;
+                    Assert.True(thread == 0, $"{s}: step {step} allocated {thread} bytes on the calling thread");
+                    Assert.True(workers == 0, $"{s}: step {step} allocated {workers} bytes on worker threads");
                 }
-                processWide = GC.GetTotalAllocatedBytes(precise: true) - total;
-                thread = GC.GetAllocatedBytesForCurrentThread() - thread;
-                Assert.True(thread == 0, $"{s}: a step allocated {thread / 3.0:0} bytes on the calling thread");
             }
-            Assert.True(processWide == 0, $"{s}: three steps allocated {processWide} bytes across threads");
+            finally
+            {
+                WorkerPool.TrackWorkerAllocations = false;
+            }
+            Assert.True(processWideMin == 0, $"{s}: every one of ten steps allocated at least {processWideMin} bytes process-wide");
         }
+    }
+
+    /// <summary>The spec alone, and after <c>clip_by_global_norm</c> when that chain can be built (whole-step wrappers must be outermost).</summary>
+    private static IEnumerable<string> Variants(string spec)
+    {
+        yield return spec;
+        string clipped = $"chain(clip_by_global_norm(max_norm=0.05), {spec})";
+        try
+        {
+            _ = new Optimizer(SpecRegistry.Default.Create(clipped), EngineTestData.MakeSet(smallTensors: 1));
+        }
+        catch (ArgumentException)
+        {
+            yield break;
+        }
+        yield return clipped;
     }
 
     private static List<(string What, long Bits)> RunSteps(string spec, int threads)
     {
         var set = EngineTestData.MakeSet();
-        var optimizer = new Optimizer(Momentum.Specs.SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = threads });
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = threads });
         var gradients = new GradientSet(set);
         for (int step = 0; step < 4; step++)
         {
