@@ -145,6 +145,34 @@ public class ParameterGroupTests
         }
     }
 
+    [Fact]
+    public void GlobalClipOutsideTheGroups_ReducesOverEveryParameter()
+    {
+        var set = new ParameterSet();
+        var a = set.Add("a.weight", [1], [0f]);
+        var b = set.Add("b.bias", [1], [0f]);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(
+            "chain(clip_by_global_norm(max_norm=1.0), sgd(lr=1.0, groups=[group(params='*.bias', lr=2.0)]))"), set);
+        var grads = new GradientSet(set);
+        grads.Set(a, [3f]);
+        grads.Set(b, [4f]);
+        optimizer.Step(grads);
+        Assert.Equal(-0.6f, a.Values[0], 6);        // (3, 4)/5, then lr 1
+        Assert.Equal(-1.6f, b.Values[0], 6);        // 0.8 · lr 2
+    }
+
+    [Fact]
+    public void ReportMetric_ReachesThePlateauScheduleOfEveryGroup()
+    {
+        var set = MakeSet();
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(
+            "sgd(lr=reduce_lr_on_plateau(lr=0.1, patience=0), groups=[group(params='head.*', lr=reduce_lr_on_plateau(lr=1.0, patience=0))])"), set);
+        Assert.Equal(2, optimizer.ReportMetric(1.0));
+        Assert.Equal(2, optimizer.ReportMetric(2.0));
+        Assert.Equal(0.01, optimizer.LearningRateOf(set["body.weight"])!.Value, 15);
+        Assert.Equal(0.1, optimizer.LearningRateOf(set["head.weight"])!.Value, 15);
+    }
+
     [Theory]
     [InlineData("*.bias", "head.bias", true)]
     [InlineData("*.bias", "bias", false)]
