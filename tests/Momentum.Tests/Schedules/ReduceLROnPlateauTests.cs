@@ -112,6 +112,15 @@ public class ReduceLROnPlateauTests
     }
 
     [Fact]
+    public void OneCycleLR_ZeroLengthFirstPhase_IsFinite()
+    {
+        // pct_start·N − 1 = 0: torch divides by zero at step 0; here the first phase ends at once (value max_lr).
+        var s = Schedules.OneCycleLR(0.1, 1000, pctStart: 0.001);
+        Assert.Equal(0.1, s.Evaluate(0));
+        Assert.True(s.Evaluate(1) < 0.1);
+    }
+
+    [Fact]
     public void Optimizer_ReportMetric_ReachesNestedPlateauSchedules()
     {
         var set = new ParameterSet();
