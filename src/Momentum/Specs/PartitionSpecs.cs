@@ -7,8 +7,11 @@ namespace Momentum.Specs;
 [SpecProvider]
 internal static class PartitionSpecs
 {
-    public static void Register(SpecRegistry r) =>
+    public static void Register(SpecRegistry r)
+    {
         r.Register("partition", "partition(transforms=[('label', transformation), ...], param_labels=[('glob', 'label'), ...]): one transformation per label; first matching glob labels a parameter", Create);
+        r.Register("multi_transform", "multi_transform(...): Optax's former name of partition", Create);
+    }
 
     private static GradientTransformation Create(SpecArguments a)
     {

@@ -174,6 +174,23 @@ public class ParameterGroupTests
     }
 
     [Theory]
+    [InlineData(GroupSpec)]
+    [InlineData("adamw(lr=warmup_cosine_decay_schedule(init_value=0, peak_value=1e-3, warmup_steps=5, decay_steps=50), " +
+        "groups=[group(params='head.*', lr=one_cycle_lr(max_lr=0.01, total_steps=50)), group(params='*.bias', lr=reduce_lr_on_plateau(lr=1e-3))])")]
+    [InlineData("chain(clip_by_global_norm(max_norm=1.0), sgd(lr=step_lr(lr=0.1, step_size=3), momentum=0.9, groups=[group(params='*.bias', lr=0.5)]))")]
+    public void GroupsWithSchedules_SteadyStateStep_AllocatesNothing(string spec)
+    {
+        var set = MakeSet();
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = 1 });
+        var grads = new GradientSet(set);
+        foreach (var p in set) grads.Get(p).Fill(0.25f);
+        for (int i = 0; i < 3; i++) optimizer.Step(grads);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) optimizer.Step(grads);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
     [InlineData("*.bias", "head.bias", true)]
     [InlineData("*.bias", "bias", false)]
     [InlineData("head.*", "head.w.x", true)]
