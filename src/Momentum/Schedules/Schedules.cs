@@ -26,13 +26,13 @@ public static partial class Schedules
     /// <summary>Throws unless <paramref name="value"/> is ≥ 0.</summary>
     internal static void NonNegative(long value, string paramName)
     {
-        if (value < 0) ThrowHelper.ThrowArgumentOutOfRange(paramName, value, "must be ≥ 0");
+        if (value < 0) throw new ArgumentOutOfRangeException(paramName, $"{paramName} must be ≥ 0; got {value}.");
     }
 
     /// <summary>Throws unless <paramref name="value"/> is &gt; 0.</summary>
     internal static void Positive(long value, string paramName)
     {
-        if (value <= 0) ThrowHelper.ThrowArgumentOutOfRange(paramName, value, "must be > 0");
+        if (value <= 0) throw new ArgumentOutOfRangeException(paramName, $"{paramName} must be > 0; got {value}.");
     }
 
     /// <summary>
