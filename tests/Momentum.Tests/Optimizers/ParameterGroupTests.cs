@@ -146,6 +146,16 @@ public class ParameterGroupTests
     }
 
     [Fact]
+    public void GroupLr_ReplacesABaseLearningRateGivenUnderOptaxsName()
+    {
+        var set = MakeSet();
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(
+            "scale_by_learning_rate(learning_rate=0.1, groups=[group(params='head.*', lr=0.5)])"), set);
+        Assert.Equal(0.5, optimizer.LearningRateOf(set["head.bias"]));
+        Assert.Equal(0.1, optimizer.LearningRateOf(set["body.bias"]));
+    }
+
+    [Fact]
     public void GlobalClipOutsideTheGroups_ReducesOverEveryParameter()
     {
         var set = new ParameterSet();
