@@ -273,7 +273,7 @@ internal static class OptaxSpecs
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-16), a.Number("eps_root", 1e-16)));
         r.Register("scale_by_optimistic_gradient", "scale_by_optimistic_gradient(alpha=1, beta=1)", a => Transforms.ScaleByOptimisticGradient(
             a.Number("alpha", 1), a.Number("beta", 1)));
-        r.Register("scale_by_lion", "scale_by_lion(b1=0.9, b2=0.99)", a => Transforms.ScaleByLion(a.Number("b1", 0.9), a.Number("b2", 0.99)));
+        r.Register("scale_by_lion", "scale_by_lion(b1=0.9, b2=0.99, mode='hard'|'refined')", a => Transforms.ScaleByLion(a.Number("b1", 0.9), a.Number("b2", 0.99), a.String("mode", "hard")!));
         r.Register("scale_by_amsgrad", "scale_by_amsgrad(b1=0.9, b2=0.999, eps=1e-8, eps_root=0, bias_correction_mu=true, bias_correction_nu=true)", a => Transforms.ScaleByAmsgrad(
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-8), a.Number("eps_root", 0), a.Bool("bias_correction_mu", true), a.Bool("bias_correction_nu", true)));
         r.Register("scale_by_adan", "scale_by_adan(b1=0.98, b2=0.92, b3=0.99, eps=1e-8, eps_root=0)", a => Transforms.ScaleByAdan(

@@ -48,6 +48,31 @@ public class OptaxExactTests
     }
 
     [Fact]
+    public void Lion_RefinedMode_IsLinearBelowOne()
+    {
+        // c = (1−β1)·g on the first step: 0.1·5 = 0.5 stays, 0.1·30 = 3 becomes 1.
+        Assert.Equal([0.5f], Outputs(Transforms.Chain(Transforms.ScaleByLion(mode: "refined"), Transforms.Scale(1)), 5f));
+        Assert.Equal([1f], Outputs(Transforms.Chain(Transforms.ScaleByLion(mode: "refined"), Transforms.Scale(1)), 30f));
+        Assert.Equal([1f], Outputs(Transforms.ScaleByLion(), 5f));
+        Assert.Throws<ArgumentException>(() => Transforms.ScaleByLion(mode: "smooth"));
+    }
+
+    [Fact]
+    public void OptaxAdamW_Mask_DecaysOnlySelectedParameters()
+    {
+        var set = new ParameterSet();
+        var w = set.Add("w", [1], [2f]);
+        var bias = set.Add("bias", [1], [2f]);
+        var optimizer = new Optimizer(Optimizers.OptaxAdamW(new OptaxAdamOptions { LearningRate = 0.1, WeightDecay = 0.5, Mask = p => p.Name != "bias" }), set);
+        var grads = new GradientSet(set);
+        grads.Set(w, [0f]);
+        grads.Set(bias, [0f]);
+        optimizer.Step(grads);
+        Assert.Equal(2f - 0.1f * 0.5f * 2f, w.Values[0], 1e-6f);
+        Assert.Equal(2f, bias.Values[0]);
+    }
+
+    [Fact]
     public void Sign_MapsToMinusOneZeroOne() =>
         Assert.Equal([1f, -1f, 0f], Outputs(Transforms.ScaleBySign(), 3f, -0.5f, 0f));
 
