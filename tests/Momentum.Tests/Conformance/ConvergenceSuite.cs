@@ -20,7 +20,7 @@ public class ConvergenceSuite
         // Foundation (torch semantics), with Optax's learning rates for sgd/adam/adamw.
         new("sgd(lr=1e-3, momentum=0.9)"),
         new("adam(lr=1e-1)"),
-        new("adamw(lr=1e-1, weight_decay=1e-4)"),
+        new("adamw(lr=1e-1, weight_decay=1e-4)"), // Optax's adamw decay (torch's 1e-2 biases the minimum)
         // Optax aliases.
         new("acprop(lr=1e-3)", Steps: 30_000), // Optax contrib's learning rate and step count (_common_test.py)
         new("adabelief(lr=1e-2)"),

@@ -63,7 +63,7 @@ public class OptaxExactTests
         var set = new ParameterSet();
         var w = set.Add("w", [1], [2f]);
         var bias = set.Add("bias", [1], [2f]);
-        var optimizer = new Optimizer(Optimizers.OptaxAdamW(new OptaxAdamOptions { LearningRate = 0.1, WeightDecay = 0.5, Mask = p => p.Name != "bias" }), set);
+        var optimizer = new Optimizer(Optimizers.OptaxAdamW(new OptaxAdamWOptions { LearningRate = 0.1, WeightDecay = 0.5, Mask = p => p.Name != "bias" }), set);
         var grads = new GradientSet(set);
         grads.Set(w, [0f]);
         grads.Set(bias, [0f]);
