@@ -189,6 +189,17 @@ public class OptaxExactTests
     }
 
     [Fact]
+    public void Options_BadHyperparameter_NamesTheArgument()
+    {
+        Assert.Equal("b1", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.AcProp(new AcPropOptions { B1 = 1 })).ParamName);
+        Assert.Equal("eps", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Yogi(new YogiOptions { Eps = double.NaN })).ParamName);
+        Assert.Equal("lr", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Lion(new LionOptions { LearningRate = -1 })).ParamName);
+        Assert.Equal("weight_decay", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Adan(new AdanOptions { WeightDecay = -0.1 })).ParamName);
+        Assert.Equal("b3", Assert.Throws<ArgumentOutOfRangeException>(() => Transforms.ScaleByAdan(b3: 1.5)).ParamName);
+        Assert.Equal("maxStepSize", Assert.Throws<ArgumentOutOfRangeException>(() => Transforms.ScaleByRprop(0.1, minStepSize: 1, maxStepSize: 0.5)).ParamName);
+    }
+
+    [Fact]
     public void Spec_EveryOptaxName_BuildsWithItsDefaults()
     {
         string[] names =
@@ -200,7 +211,8 @@ public class OptaxExactTests
             "scale_by_amsgrad", "scale_by_adan", "scale_by_novograd", "scale_by_sm3", "scale_by_yogi", "scale_by_rms", "scale_by_stddev",
             "scale_by_rss", "scale_by_trust_ratio", "scale_by_param_block_norm", "scale_by_param_block_rms", "scale_by_sign",
             "scale_by_polyak", "scale_by_radam", "scale_by_adamax", "scale_by_adadelta", "scale_by_rprop(learning_rate=0.1)",
-            "add_noise(eta=0.01, gamma=0.55)", "ema(decay=0.9)",
+            "add_noise(eta=0.01, gamma=0.55)", "ema(decay=0.9)", "polyak_sgd(variant='sps+')", "adafactor", "scale_by_factored_rms",
+            "scale_by_lion(mode='refined')",
         ];
         foreach (var name in names)
         {
