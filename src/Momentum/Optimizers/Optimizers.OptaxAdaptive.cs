@@ -292,7 +292,9 @@ public static partial class Optimizers
     /// <c>m_t = β1·m + (1−β1)·g</c>, <c>e = g − m_t</c> (the <b>new</b> m: the documented/paper form, which Optax's
     /// code adopted in bdd0ad77; its code at 2edbcbe used the previous m), <c>s_t = β2·s + (1−β2)·e² + ε_root</c>,
     /// <c>u = −η·(g/(√ŝ + ε) + λθ)</c> with <c>ŝ = s_{t−1}/(1−β2ᶜ)</c> from the <b>previous</b> step (c = count
-    /// before the step) and <c>ŝ := 1</c> on the first step. The numerator is the raw gradient. Counts are per
+    /// before the step) and <c>ŝ := 1</c> on the first step. The numerator is the raw gradient. Weight decay and mask
+    /// are Optax's: the decay is decoupled (added after the rescaling, so multiplied by η, as AdamW) and applies only
+    /// to the parameters the mask selects (the others get the ACProp step alone); λ = 0 omits the stage. Counts are per
     /// parameter (PyTorch semantics); Optax keeps one per pytree, which is identical whenever every parameter has a
     /// gradient every step.
     /// </remarks>
