@@ -37,8 +37,7 @@ public static class Checkpoint
                 if (states[s] is not { } state) continue;
                 foreach (var t in state.Tensors)
                 {
-                    int[] shape = t.PerRow ? p.Shape : [t.Buffer.Rows, t.Buffer.RowLength];
-                    if (t.PerRow && p.Rank == 0) shape = [];
+                    int[] shape = StateShape(p, t);
                     writer.Add($"state/{p.Name}/{stages[s].Path}/{t.Slot}", t.Buffer.Span, shape);
                 }
                 foreach (var scalar in state.Scalars) writer.Add($"state/{p.Name}/{stages[s].Path}/{scalar.Slot}", [scalar.Get()]);
@@ -98,7 +97,7 @@ public static class Checkpoint
                 if (states[s] is not { } state) continue;
                 foreach (var t in state.Tensors)
                 {
-                    int[] shape = t.PerRow ? (p.Rank == 0 ? [] : p.Shape) : [t.Buffer.Rows, t.Buffer.RowLength];
+                    int[] shape = StateShape(p, t);
                     tensorCopies.Add((t.Buffer, Take($"state/{p.Name}/{stages[s].Path}/{t.Slot}", SafeTensorsDType.F32, shape).ToSingle()));
                 }
                 foreach (var scalar in state.Scalars)
@@ -116,4 +115,8 @@ public static class Checkpoint
         foreach (var (index, states) in stagedStates) optimizer.AttachStates(index, states);
         optimizer.RestoreCounters(stepCount, skipped);
     }
+
+    /// <summary>A state tensor's saved shape: the parameter's for a per-row tensor of its row length, else [rows, row length] (e.g. per-row counters).</summary>
+    private static int[] StateShape(Parameter p, StateTensor t) =>
+        t.PerRow && t.Buffer.RowLength == p.RowLength ? (p.Rank == 0 ? [] : p.Shape) : [t.Buffer.Rows, t.Buffer.RowLength];
 }
