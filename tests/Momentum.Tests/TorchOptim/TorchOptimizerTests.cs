@@ -283,4 +283,21 @@ public class TorchOptimizerTests
             File.Delete(path);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(FullSpecs))]
+    public void SteadyStateStep_AllocatesNothing(string spec)
+    {
+        var set = new ParameterSet();
+        var w = set.Add("w", [4, 33]);
+        var b = set.Add("b", [33]);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = 1 });
+        var grads = new GradientSet(set);
+        grads.Get(w).Fill(0.5f);
+        grads.Get(b).Fill(-0.25f);
+        for (int k = 0; k < 3; k++) optimizer.Step(grads);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 10; k++) optimizer.Step(grads);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
