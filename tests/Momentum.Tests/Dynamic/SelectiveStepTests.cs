@@ -153,4 +153,30 @@ public class SelectiveStepTests
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void SelectiveStep_LargeTensor_SameBitsForAnyThreadCount()
+    {
+        ParameterSet Make(out Parameter p)
+        {
+            var set = new ParameterSet();
+            p = set.Add("means", [30000, 3], Random(1, 90000));
+            return set;
+        }
+        float[] Run(int threads)
+        {
+            var set = Make(out var p);
+            var optimizer = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.01, step_count='per_row')"), set, new OptimizerOptions { Threads = threads });
+            var grads = new GradientSet(set);
+            var selection = new RowSelection(set);
+            for (int step = 0; step < 3; step++)
+            {
+                grads.Set(p, Random(10 + step, 90000));
+                selection.Set(p, [.. Enumerable.Range(0, 30000).Where(r => (r * 7 + step) % 5 < 2)]);
+                optimizer.Step(grads, selection);
+            }
+            return p.Values.ToArray();
+        }
+        Assert.Equal(Run(1).Select(Bits), Run(4).Select(Bits));
+    }
 }
