@@ -107,7 +107,7 @@ public sealed record AmsgradOptions
 }
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdamax"/> and <see cref="Optimizers.AdamaxW"/>, with Optax's names and defaults.</summary>
-public sealed record AdamaxOptions
+public sealed record OptaxAdamaxOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
     public Schedule LearningRate { get; init; } = 1e-3;
@@ -346,9 +346,9 @@ public static partial class Optimizers
     /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults. Weight decay is ignored.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_adamax</c> → <c>scale_by_learning_rate</c>: <c>v ← max(|g| + ε, β2·v)</c>, <c>u = −η·m̂/v</c>.</remarks>
-    public static GradientTransformation OptaxAdamax(AdamaxOptions? options = null)
+    public static GradientTransformation OptaxAdamax(OptaxAdamaxOptions? options = null)
     {
-        options ??= new AdamaxOptions();
+        options ??= new OptaxAdamaxOptions();
         ValidateLearningRate(options.LearningRate);
         return ChainOf(Transforms.ScaleByAdamax(options.B1, options.B2, options.Eps), Transforms.ScaleByLearningRate(options.LearningRate));
     }
@@ -357,9 +357,9 @@ public static partial class Optimizers
     /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults (weight decay 1e-4).</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_adamax</c> → <c>add_decayed_weights(λ, mask)</c> → <c>scale_by_learning_rate</c>: <c>u = −η·(m̂/v + λθ)</c>.</remarks>
-    public static GradientTransformation AdamaxW(AdamaxOptions? options = null)
+    public static GradientTransformation AdamaxW(OptaxAdamaxOptions? options = null)
     {
-        options ??= new AdamaxOptions();
+        options ??= new OptaxAdamaxOptions();
         ValidateLearningRate(options.LearningRate);
         return ChainOf(
             Transforms.ScaleByAdamax(options.B1, options.B2, options.Eps),

@@ -187,9 +187,9 @@ internal static class OptaxSpecs
         return withDecay ? options with { WeightDecay = a.Schedule("weight_decay", 1e-4) } : options;
     }
 
-    private static AdamaxOptions Adamax(SpecArguments a, double? weightDecay)
+    private static OptaxAdamaxOptions Adamax(SpecArguments a, double? weightDecay)
     {
-        var options = new AdamaxOptions
+        var options = new OptaxAdamaxOptions
         {
             LearningRate = Lr(a, 1e-3),
             B1 = a.Number("b1", 0.9),
