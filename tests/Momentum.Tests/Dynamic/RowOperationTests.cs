@@ -307,3 +307,46 @@ public class RowCheckpointTests
         }
     }
 }
+
+public class RowWrapperTests
+{
+    [Theory]
+    [InlineData("multi_steps(adam(lr=0.1), every_k_schedule=3)")]
+    [InlineData("lookahead(sgd(lr=0.1, momentum=0.9), sync_period=2, slow_step_size=0.5)")]
+    public void StepWrapperState_FollowsRowOperations(string spec)
+    {
+        var full = new ParameterSet();
+        var pf = full.Add("x", [4, 2], Random(1, 8));
+        var kept = new ParameterSet();
+        float[] initial = Random(1, 8);
+        var pk = kept.Add("x", [2, 2], [initial[6], initial[7], initial[2], initial[3]]);
+        GradientTransformation Create() => SpecRegistry.Default.Create(spec);
+        var of = new Optimizer(Create(), full);
+        var ok = new Optimizer(Create(), kept);
+        var gf = new GradientSet(full);
+        var gk = new GradientSet(kept);
+        for (int step = 0; step < 7; step++)
+        {
+            if (step == 2) of.Rows(pf).Gather([3, 1]);
+            float[] g = Random(10 + step, pf.Rows * 2);
+            gf.Set(pf, g);
+            if (step < 2) gk.Set(pk, [g[6], g[7], g[2], g[3]]);
+            else gk.Set(pk, g);
+            of.Step(gf);
+            ok.Step(gk);
+        }
+        Assert.Equal(pk.Values.ToArray().Select(Bits), pf.Values.ToArray().Select(Bits));
+        of.VerifyRows();
+    }
+
+    [Fact]
+    public void SelectiveStep_RejectsStepWrappers()
+    {
+        var set = new ParameterSet();
+        var p = set.Add("x", [2]);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create("multi_steps(adam(), every_k_schedule=2)"), set);
+        var grads = new GradientSet(set);
+        grads.Get(p, clear: true);
+        Assert.Contains("multi_steps", Assert.Throws<InvalidOperationException>(() => optimizer.Step(grads, new RowSelection(set))).Message);
+    }
+}
