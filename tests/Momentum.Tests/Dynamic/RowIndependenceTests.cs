@@ -42,6 +42,8 @@ public class RowIndependenceTests
         "adam(lr=0.01, step_count='none', maximize=true)",
         "adamw(lr=0.01, step_count='per_row', amsgrad=true)",
         "chain(clip(max_delta=0.5), scale_by_adam(nesterov=true, eps_root=1e-8), scale(step_size=-0.01))",
+        "acprop(lr=0.01, step_count='per_row')",
+        "acprop(lr=0.01, step_count='none', weight_decay=0.1)",
     ];
 
     /// <summary>Registered names that build with some argument set, with that spec.</summary>
