@@ -105,16 +105,8 @@ internal static class BenchCommand
         // The global-norm pre-pass reads the gradient once more: 32 B/elem nominal.
         yield return new("chain(clip_by_global_norm, adamw, warmup-cosine)", "chain", () => Transforms.Chain(
             Transforms.ClipByGlobalNorm(1.0),
-            Optimizers.AdamW(new AdamWOptions { LearningRate = WarmupCosine(1e-3, 100, 10_000) })), 32, 1, s.Size);
+            Optimizers.AdamW(new AdamWOptions { LearningRate = Schedules.WarmupCosineDecay(0, 1e-3, 100, 10_000) })), 32, 1, s.Size);
     }
-
-    /// <summary>Linear warmup to <paramref name="peak"/> over <paramref name="warmup"/> steps, then cosine decay to 0 at <paramref name="total"/>.</summary>
-    internal static Schedule WarmupCosine(double peak, long warmup, long total) => Schedule.FromFunction(step =>
-    {
-        if (step < warmup) return peak * (step + 1) / warmup;
-        double progress = Math.Min(1.0, (double)(step - warmup) / Math.Max(1, total - warmup));
-        return peak * 0.5 * (1 + Math.Cos(Math.PI * progress));
-    });
 
     private static BenchResult MeasureOptimizer(BenchCase c, BenchSettings s)
     {
