@@ -224,6 +224,7 @@ internal static class ContribSpecs
             var inner = Inner(a, "fast_optimizer");
             return Transforms.Lookahead(inner, RequiredInt(a, "sync_period"), FoundationSpecs.Required(a, "slow_step_size"), a.Bool("reset_state", false));
         });
+        r.Register("flatten", "flatten(inner): the identity wrapper (small tensors are already packed together by the engine)", a => Transforms.Flatten(Inner(a, "inner")));
         r.Register("schedule_free", "optax.contrib.schedule_free(base_optimizer, learning_rate, b1=0.9, weight_lr_power=2)", a =>
         {
             var inner = Inner(a, "base_optimizer");
