@@ -4,7 +4,7 @@ namespace Momentum;
 
 /// <summary>
 /// Runs a <see cref="GradientTransformation"/> on a <see cref="ParameterSet"/>: keeps the per-parameter state, and at
-/// each <see cref="Step"/> turns the gradients into updates and adds them to the parameters.
+/// each <see cref="Step(GradientSet, double)"/> turns the gradients into updates and adds them to the parameters.
 /// </summary>
 /// <remarks>
 /// <para>Only parameters that have a gradient take part in a step; one with no gradient is skipped entirely (no weight

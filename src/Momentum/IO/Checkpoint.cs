@@ -37,8 +37,7 @@ public static class Checkpoint
                 if (states[s] is not { } state) continue;
                 foreach (var t in state.Tensors)
                 {
-                    int[] shape = t.PerRow ? p.Shape : [t.Buffer.Rows, t.Buffer.RowLength];
-                    if (t.PerRow && p.Rank == 0) shape = [];
+                    int[] shape = StateShape(p, t);
                     writer.Add($"state/{p.Name}/{stages[s].Path}/{t.Slot}", t.Buffer.Span, shape);
                 }
                 foreach (var scalar in state.Scalars) writer.Add($"state/{p.Name}/{stages[s].Path}/{scalar.Slot}", [scalar.Get()]);
@@ -99,7 +98,7 @@ public static class Checkpoint
                 if (states[s] is not { } state) continue;
                 foreach (var t in state.Tensors)
                 {
-                    int[] shape = t.PerRow ? (p.Rank == 0 ? [] : p.Shape) : [t.Buffer.Rows, t.Buffer.RowLength];
+                    int[] shape = StateShape(p, t);
                     tensorCopies.Add((t.Buffer, Take($"state/{p.Name}/{stages[s].Path}/{t.Slot}", SafeTensorsDType.F32, shape).ToSingle()));
                 }
                 foreach (var scalar in state.Scalars)
@@ -135,7 +134,7 @@ public static class Checkpoint
                 writer.Add($"has_wstate/{p.Name}/{paths[w]}", [1L]);
                 foreach (var t in state.Tensors)
                 {
-                    int[] shape = t.PerRow ? (p.Rank == 0 ? [] : p.Shape) : [t.Buffer.Rows, t.Buffer.RowLength];
+                    int[] shape = StateShape(p, t);
                     writer.Add($"wstate/{p.Name}/{paths[w]}/{t.Slot}", t.Buffer.Span, shape);
                 }
                 foreach (var scalar in state.Scalars) writer.Add($"wstate/{p.Name}/{paths[w]}/{scalar.Slot}", [scalar.Get()]);
@@ -167,7 +166,7 @@ public static class Checkpoint
                 {
                     foreach (var t in state.Tensors)
                     {
-                        int[] shape = t.PerRow ? (p.Rank == 0 ? [] : p.Shape) : [t.Buffer.Rows, t.Buffer.RowLength];
+                        int[] shape = StateShape(p, t);
                         tensorCopies.Add((t.Buffer, take($"wstate/{p.Name}/{paths[w]}/{t.Slot}", SafeTensorsDType.F32, shape).ToSingle()));
                     }
                     foreach (var scalar in state.Scalars)
@@ -178,4 +177,8 @@ public static class Checkpoint
         }
         return staged;
     }
+
+    /// <summary>A state tensor's saved shape: the parameter's for a per-row tensor of its row length, else [rows, row length] (e.g. per-row counters).</summary>
+    private static int[] StateShape(Parameter p, StateTensor t) =>
+        t.PerRow && t.Buffer.RowLength == p.RowLength ? (p.Rank == 0 ? [] : p.Shape) : [t.Buffer.Rows, t.Buffer.RowLength];
 }

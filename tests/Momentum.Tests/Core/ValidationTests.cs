@@ -27,7 +27,7 @@ public class ValidationTests
     [Fact]
     public void Adam_NegativeEpsOrWeightDecay_Rejected()
     {
-        Assert.StartsWith("Invalid epsilon value: -1E-08", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Adam(new AdamOptions { Epsilon = -1e-8 })).Message);
+        Assert.StartsWith("Invalid epsilon value: -1e-08", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Adam(new AdamOptions { Epsilon = -1e-8 })).Message);
         Assert.StartsWith("Invalid weight_decay value: -0.1", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.AdamW(new AdamWOptions { WeightDecay = -0.1 })).Message);
     }
 
