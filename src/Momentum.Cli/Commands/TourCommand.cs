@@ -57,10 +57,11 @@ internal static class TourCommand
         Option<int> maxI = new("--max-gaussians") { Description = "Cap on the number of Gaussians.", DefaultValueFactory = _ => defaults.MaxGaussians };
         Option<int> refineI = new("--refine-every") { Description = "Steps between refines.", DefaultValueFactory = _ => defaults.RefineEvery };
         Option<double> targetI = new("--target-psnr") { Description = "Target PSNR in dB; 0 picks it from the runs (the worst arm's final mean PSNR − 0.5 dB).", DefaultValueFactory = _ => 0 };
+        Option<double> lrScaleI = new("--lr-scale") { Description = "Multiply every per-tensor Adam learning rate by this factor.", DefaultValueFactory = _ => 1.0 };
         Option<int> sizeI = new("--size") { Description = "Side of the embedded procedural image in pixels.", DefaultValueFactory = _ => defaults.ImageSize };
         Command gaussians = new("gaussians", "Fit an image with 2-D Gaussians and refine (split/clone/prune): how optimizer state is carried through refine changes convergence.")
         {
-            imageI, stepsI, seedsI, gaussiansI, maxI, refineI, targetI, sizeI, outI,
+            imageI, stepsI, seedsI, gaussiansI, maxI, refineI, targetI, lrScaleI, sizeI, outI,
         };
         gaussians.SetAction(r => Execute([Gaussians(new GaussianSettings
         {
@@ -72,7 +73,7 @@ internal static class TourCommand
             RefineEvery = r.GetValue(refineI),
             TargetPsnr = r.GetValue(targetI) is var t && t > 0 ? t : null,
             ImageSize = r.GetValue(sizeI),
-        })], r.GetValue(outI)!, "momentum tour gaussians"));
+        }.ScaleLearningRates(r.GetValue(lrScaleI)))], r.GetValue(outI)!, "momentum tour gaussians"));
 
         // tour classifier
         var cdefaults = new ClassifierSettings();

@@ -40,6 +40,16 @@ internal sealed record GaussianSettings
     public bool Replay { get; init; } = true;
 
     public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>A copy with every learning rate multiplied by <paramref name="factor"/>.</summary>
+    public GaussianSettings ScaleLearningRates(double factor)
+    {
+        if (!double.IsFinite(factor) || factor <= 0) throw new ArgumentException($"--lr-scale: {factor} must be a positive number.", nameof(factor));
+        return this with
+        {
+            LrPosition = LrPosition * factor, LrScale = LrScale * factor, LrRotation = LrRotation * factor, LrColor = LrColor * factor, LrOpacity = LrOpacity * factor,
+        };
+    }
 }
 
 /// <summary>One refine: which rows (indices at that moment) were pruned, split and cloned.</summary>

@@ -356,7 +356,13 @@ internal sealed class SvgChart
             {
                 yield return (Math.Pow(10, e), (e - (int)_a) % labelEvery == 0 ? FormatPower(e) : null, true);
                 if (e < (int)_b && decades <= 6)
-                    for (int m = 2; m <= 9; m++) yield return (m * Math.Pow(10, e), null, false);
+                    for (int m = 2; m <= 9; m++)
+                    {
+                        // With one or two decades, label 2 and 5 as well so the axis has enough numbers to read.
+                        double v = m * Math.Pow(10, e);
+                        bool label = decades <= 2 && (m == 2 || m == 5) && e >= -3 && e <= 3;
+                        yield return (v, label ? v.ToString("0.###", CultureInfo.InvariantCulture) : null, false);
+                    }
             }
         }
 
