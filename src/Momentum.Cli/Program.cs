@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Momentum.Cli.Commands;
 
 namespace Momentum.Cli;
 
@@ -6,8 +7,16 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        RootCommand root = new("momentum: gradient-based optimizers for .NET");
-        root.Subcommands.Add(Commands.TourCommand.Create());
-        return root.Parse(args).Invoke();
+        RootCommand root = new("momentum: gradient-based optimizers for .NET (Optax's design, torch.optim's numbers)");
+        root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(TourCommand.Create());
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"momentum: {parse.Errors[0].Message} (see --help)");
+            return 2;
+        }
+        return parse.Invoke();
     }
 }

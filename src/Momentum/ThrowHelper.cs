@@ -36,5 +36,5 @@ internal static class ThrowHelper
     internal static string Format(double value) =>
         double.IsNaN(value) ? "nan" : double.IsPositiveInfinity(value) ? "inf" : double.IsNegativeInfinity(value) ? "-inf"
         : value == Math.Floor(value) && Math.Abs(value) < 1e16 ? value.ToString("0.0", CultureInfo.InvariantCulture)
-        : value.ToString("R", CultureInfo.InvariantCulture);
+        : value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e'); // Python writes 1e-08, .NET 1E-08
 }

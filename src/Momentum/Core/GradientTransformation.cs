@@ -140,6 +140,13 @@ public readonly struct StepInfo
         Loss = loss;
     }
 
+    internal StepInfo(long step, Parameter parameter, double loss, ReadOnlyMemory<int> selectedRows)
+        : this(step, parameter, loss)
+    {
+        SelectedRows = selectedRows;
+        IsSelective = true;
+    }
+
     /// <summary>The optimizer's step count before this step (0 on the first step): schedules are evaluated here.</summary>
     public long Step { get; }
 
@@ -148,4 +155,13 @@ public readonly struct StepInfo
 
     /// <summary>The loss passed to the step, or NaN if none was given (needed by e.g. Polyak step sizes).</summary>
     public double Loss { get; }
+
+    /// <summary>
+    /// Whether only some rows of the parameter take part in this step (<see cref="Optimizer.Step(GradientSet, RowSelection, double)"/>):
+    /// then <see cref="SelectedRows"/> lists them, and the other rows' values and state must stay untouched.
+    /// </summary>
+    public bool IsSelective { get; }
+
+    /// <summary>The rows taking part in a selective step, sorted and unique; empty when the step is not selective.</summary>
+    public ReadOnlyMemory<int> SelectedRows { get; }
 }

@@ -4,7 +4,7 @@ namespace Momentum;
 
 /// <summary>
 /// Runs a <see cref="GradientTransformation"/> on a <see cref="ParameterSet"/>: keeps the per-parameter state, and at
-/// each <see cref="Step"/> turns the gradients into updates and adds them to the parameters.
+/// each <see cref="Step(GradientSet, double)"/> turns the gradients into updates and adds them to the parameters.
 /// </summary>
 /// <remarks>
 /// <para>Only parameters that have a gradient take part in a step; one with no gradient is skipped entirely (no weight
@@ -55,6 +55,7 @@ public sealed partial class Optimizer
         _scratch = new float[Options.Threads][];
         for (int w = 0; w < _scratch.Length; w++) _scratch[w] = new float[BlockLength];
         _body = new StepBody(this);
+        Core = UnwrapStepWrappers(Transformation);
         SyncPlans();
     }
 
@@ -106,6 +107,7 @@ public sealed partial class Optimizer
         if (!ReferenceEquals(gradients.Parameters, Parameters))
             ThrowHelper.ThrowArgument(nameof(gradients), "The gradients belong to another parameter set than the optimizer's.");
         SyncPlans();
+        if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
         CollectActive(gradients);
         if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFinite(gradients)) return false;
 
@@ -139,6 +141,7 @@ public sealed partial class Optimizer
     {
         Parameters.CheckOwns(parameter, nameof(parameter));
         SyncPlans();
+        if (FindWrapperState(parameter.Index, path) is { } wrapperState) return wrapperState;
         var plan = _plans[parameter.Index];
         if (plan.States is null) return null;
         for (int s = 0; s < plan.Stages.Length; s++)
@@ -158,6 +161,7 @@ public sealed partial class Optimizer
                 for (int s = 0; s < plan.Stages.Length; s++)
                     if (plan.States[s] is { } state) yield return (plan.Parameter, plan.Stages[s].Path, state);
             }
+            foreach (var wrapperState in WrapperStates()) yield return wrapperState;
         }
     }
 
@@ -184,6 +188,7 @@ public sealed partial class Optimizer
         Parameters.CheckOwns(parameter, nameof(parameter));
         SyncPlans();
         _plans[parameter.Index].States = null;
+        ResetWrapperStates(parameter.Index);
     }
 
     /// <summary>Sets the step count (used when resuming from a checkpoint).</summary>
@@ -306,7 +311,7 @@ public sealed partial class Optimizer
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
     }
 
-    private void RunMaterialized(GradientSet gradients, double loss)
+    private void RunMaterialized(GradientSet gradients, double loss, bool apply = true)
     {
         int rounds = 0;
         for (int a = 0; a < _activeCount; a++)
@@ -341,6 +346,7 @@ public sealed partial class Optimizer
             _body.Mode = BodyMode.ElementwiseRound;
             WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
         }
+        if (!apply) return;
         _body.Mode = BodyMode.ApplyUpdates;
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
     }
@@ -460,7 +466,7 @@ public sealed partial class Optimizer
         {
             Parameter = parameter;
             var stages = new List<Stage>();
-            owner.Transformation.Expand(parameter, "", stages);
+            owner.Core.Expand(parameter, "", stages);
             Stages = [.. stages];
             var runs = new List<int>();
             for (int s = 0; s < Stages.Length; s++)

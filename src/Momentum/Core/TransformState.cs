@@ -55,6 +55,19 @@ public abstract class TransformState
         return buffer;
     }
 
+    /// <summary>
+    /// Adds a per-row step counter: one float per parameter row (exact up to 2²⁴ steps), starting at 0. It follows row
+    /// operations like any per-row tensor, but a reset that keeps the step (<see cref="ResetMode.KeepStep"/>) leaves it.
+    /// </summary>
+    /// <param name="slot">The slot name, e.g. <c>row_count</c>.</param>
+    /// <returns>The counter's storage (row length 1).</returns>
+    protected RowBuffer AddRowCounter(string slot)
+    {
+        var buffer = new RowBuffer(Parameter.Rows, 1, Parameter.Storage.Capacity == int.MaxValue ? 0 : Parameter.Storage.Capacity);
+        _tensors.Add(new StateTensor(slot, buffer, 0f, perRow: true) { IsCounter = true });
+        return buffer;
+    }
+
     /// <summary>Registers a scalar (a counter or running product) under a slot name, for checkpoints.</summary>
     /// <param name="slot">The slot name, e.g. <c>count</c>.</param>
     /// <param name="get">Reads the value.</param>
@@ -84,6 +97,9 @@ public sealed class StateTensor
 
     /// <summary>Whether the tensor has one row per parameter row (and so follows row operations).</summary>
     public bool PerRow { get; }
+
+    /// <summary>Whether the tensor is a per-row step counter rather than a statistic (kept by a reset that keeps the step).</summary>
+    public bool IsCounter { get; internal init; }
 }
 
 /// <summary>A named state scalar.</summary>

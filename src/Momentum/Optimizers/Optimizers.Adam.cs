@@ -24,6 +24,9 @@ public sealed record AdamOptions
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
     public bool Maximize { get; init; }
 
+    /// <summary>Which step count the bias corrections use (default <see cref="Momentum.StepCounting.PerTensor"/>, as torch); see docs/DYNAMIC.md.</summary>
+    public StepCounting StepCounting { get; init; }
+
     internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);
 }
 
@@ -51,6 +54,9 @@ public sealed record AdamWOptions
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
     public bool Maximize { get; init; }
 
+    /// <summary>Which step count the bias corrections use (default <see cref="Momentum.StepCounting.PerTensor"/>, as torch); see docs/DYNAMIC.md.</summary>
+    public StepCounting StepCounting { get; init; }
+
     internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);
 }
 
@@ -71,7 +77,7 @@ public static partial class Optimizers
         return ChainOf(
             options.Maximize ? Transforms.Scale(-1) : null,
             options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
-            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad),
+            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad, stepCounting: options.StepCounting),
             Transforms.ScaleByLearningRate(options.LearningRate));
     }
 
@@ -89,7 +95,7 @@ public static partial class Optimizers
         options.Validate();
         return ChainOf(
             options.Maximize ? Transforms.Scale(-1) : null,
-            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad),
+            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad, stepCounting: options.StepCounting),
             options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
             Transforms.ScaleByLearningRate(options.LearningRate));
     }

@@ -21,6 +21,9 @@ public sealed record SgdOptions
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
     public bool Maximize { get; init; }
 
+    /// <summary>Which step count decides the momentum's first step (default <see cref="Momentum.StepCounting.PerTensor"/>, as torch); see docs/DYNAMIC.md.</summary>
+    public StepCounting StepCounting { get; init; }
+
     internal void Validate()
     {
         Optimizers.ValidateLearningRate(LearningRate);
@@ -49,7 +52,7 @@ public static partial class Optimizers
         return ChainOf(
             options.Maximize ? Transforms.Scale(-1) : null,
             options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
-            options.Momentum != 0 ? Transforms.Trace(options.Momentum, options.Nesterov, options.Dampening) : null,
+            options.Momentum != 0 ? Transforms.Trace(options.Momentum, options.Nesterov, options.Dampening, options.StepCounting) : null,
             Transforms.ScaleByLearningRate(options.LearningRate));
     }
 }

@@ -6,7 +6,7 @@ internal static class FoundationSpecs
 {
     public static void Register(SpecRegistry r)
     {
-        r.Register("sgd", "torch.optim.SGD(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=false, maximize=false)", a => Optimizers.Sgd(new SgdOptions
+        r.Register("sgd", "torch.optim.SGD(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=false, maximize=false, step_count='per_tensor')", a => Optimizers.Sgd(new SgdOptions
         {
             LearningRate = a.Schedule("lr", 1e-3),
             Momentum = a.Number("momentum", 0),
@@ -14,8 +14,9 @@ internal static class FoundationSpecs
             WeightDecay = a.Number("weight_decay", 0),
             Nesterov = a.Bool("nesterov", false),
             Maximize = a.Bool("maximize", false),
+            StepCounting = StepCounts.FromSpec(a),
         }));
-        r.Register("adam", "torch.optim.Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=false, maximize=false)", a =>
+        r.Register("adam", "torch.optim.Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=false, maximize=false, step_count='per_tensor')", a =>
         {
             var betas = a.Numbers("betas", [0.9, 0.999]);
             return Optimizers.Adam(new AdamOptions
@@ -27,9 +28,10 @@ internal static class FoundationSpecs
                 WeightDecay = a.Number("weight_decay", 0),
                 Amsgrad = a.Bool("amsgrad", false),
                 Maximize = a.Bool("maximize", false),
+                StepCounting = StepCounts.FromSpec(a),
             });
         });
-        r.Register("adamw", "torch.optim.AdamW(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=false, maximize=false)", a =>
+        r.Register("adamw", "torch.optim.AdamW(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=false, maximize=false, step_count='per_tensor')", a =>
         {
             var betas = a.Numbers("betas", [0.9, 0.999]);
             return Optimizers.AdamW(new AdamWOptions
@@ -41,6 +43,7 @@ internal static class FoundationSpecs
                 WeightDecay = a.Number("weight_decay", 1e-2),
                 Amsgrad = a.Bool("amsgrad", false),
                 Maximize = a.Bool("maximize", false),
+                StepCounting = StepCounts.FromSpec(a),
             });
         });
         r.Register("chain", "chain(t1, t2, ...): apply transformations in sequence", a => Transforms.Chain([.. a.PositionalTransformations()]));
@@ -48,12 +51,13 @@ internal static class FoundationSpecs
         r.Register("scale", "scale(step_size): multiply updates by a constant", a => Transforms.Scale(Required(a, "step_size")));
         r.Register("scale_by_learning_rate", "scale_by_learning_rate(learning_rate, flip_sign=true): multiply by -lr", a =>
             Transforms.ScaleByLearningRate(LearningRate(a, null), a.Bool("flip_sign", true)));
-        r.Register("scale_by_adam", "scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0, nesterov=false)", a => Transforms.ScaleByAdam(
-            a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-8), a.Number("eps_root", 0), nesterov: a.Bool("nesterov", false)));
+        r.Register("scale_by_adam", "scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0, nesterov=false, step_count='per_tensor')", a => Transforms.ScaleByAdam(
+            a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-8), a.Number("eps_root", 0), nesterov: a.Bool("nesterov", false),
+            stepCounting: StepCounts.FromSpec(a)));
         r.Register("add_decayed_weights", "add_decayed_weights(weight_decay=0): u += weight_decay * params", a =>
             Transforms.AddDecayedWeights(a.Schedule("weight_decay", 0)));
-        r.Register("trace", "trace(decay, nesterov=false, dampening=0): momentum", a =>
-            Transforms.Trace(Required(a, "decay"), a.Bool("nesterov", false), a.Number("dampening", 0)));
+        r.Register("trace", "trace(decay, nesterov=false, dampening=0, step_count='per_tensor'): momentum", a =>
+            Transforms.Trace(Required(a, "decay"), a.Bool("nesterov", false), a.Number("dampening", 0), StepCounts.FromSpec(a)));
         r.Register("clip", "clip(max_delta): clip each element to [-max_delta, max_delta]", a => Transforms.ClipByValue(Required(a, "max_delta")));
         r.Register("clip_by_value", "clip_by_value(clip_value): as torch.nn.utils.clip_grad_value_", a => Transforms.ClipByValue(Required(a, "clip_value")));
         r.Register("clip_by_norm", "clip_by_norm(max_norm): clip each tensor by its own L2 norm", a => Transforms.ClipByNorm(Required(a, "max_norm")));

@@ -56,6 +56,7 @@ public sealed class SpecRegistry
     {
         if (!_transforms.TryGetValue(call.Name, out var entry))
             throw new SpecException(call.Position, $"unknown optimizer or transformation '{call.Name}'{Suggest(call.Name, _transforms.Keys)}");
+        if (ParameterGroupSpecs.HasGroups(call)) return ParameterGroupSpecs.Create(this, call);
         var args = new SpecArguments(call, this);
         GradientTransformation result;
         try

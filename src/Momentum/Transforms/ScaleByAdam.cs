@@ -15,6 +15,8 @@ public static partial class Transforms
     /// <param name="epsRoot">ε_root, added to v̂ inside the square root (Optax); ≥ 0, usually 0.</param>
     /// <param name="amsgrad">Keep the running maximum of the raw second moment and divide by it (PyTorch's AMSGrad).</param>
     /// <param name="nesterov">Use Dozat's Nesterov form of the first moment (Optax's NAdam).</param>
+    /// <param name="stepCounting">Which count t the bias corrections use: the tensor's (default), each row's, or none
+    /// (bc1 = bc2 = 1, gsplat's SelectiveAdam); see docs/DYNAMIC.md.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>
     /// With t the parameter's own step count after increment (1 on its first step, PyTorch's per-parameter <c>step</c>):
@@ -25,12 +27,13 @@ public static partial class Transforms
     /// State: m = v (= v_max) = 0 and count = 0. A NaN in g propagates to m, v and u.
     /// </remarks>
     public static GradientTransformation ScaleByAdam(double b1 = 0.9, double b2 = 0.999, double eps = 1e-8, double epsRoot = 0,
-        bool amsgrad = false, bool nesterov = false)
+        bool amsgrad = false, bool nesterov = false, StepCounting stepCounting = StepCounting.PerTensor)
     {
         ValidateBetas(b1, b2);
         ValidateEpsilon(eps, nameof(eps));
         ValidateEpsilon(epsRoot, nameof(epsRoot));
-        return new ScaleByAdamTransformation(b1, b2, eps, epsRoot, amsgrad, nesterov);
+        StepCounts.Validate(stepCounting, nameof(stepCounting));
+        return new ScaleByAdamTransformation(b1, b2, eps, epsRoot, amsgrad, nesterov, stepCounting);
     }
 
     /// <summary>Checks β1 and β2 the way torch.optim does (finite and in [0, 1)), naming the index.</summary>
@@ -58,17 +61,23 @@ internal sealed class ScaleByAdamState : TransformState
     // This step's scalars, computed once in BeginStep.
     public float MomentScale, GradientScale, SqrtBc2, EpsRootTimesBc2;
 
-    public ScaleByAdamState(Parameter parameter, bool amsgrad) : base(parameter)
+    // Per-row counts (StepCounting.PerRow) and the step scalars by count; see ScaleByAdam.Rows.cs.
+    public readonly RowBuffer? RowCounts;
+    public AdamScalarTable? Table;
+
+    public ScaleByAdamState(Parameter parameter, bool amsgrad, bool perRow = false) : base(parameter)
     {
         Mu = AddTensor("mu");
         Nu = AddTensor("nu");
         if (amsgrad) NuMax = AddTensor("nu_max");
         AddScalar("count", () => Count, v => Count = (long)v);
+        if (perRow) RowCounts = AddRowCounter("row_count");
     }
 }
 
 /// <summary>Adam's moment rescaling; see <see cref="Transforms.ScaleByAdam"/>.</summary>
-internal sealed class ScaleByAdamTransformation(double b1, double b2, double eps, double epsRoot, bool amsgrad, bool nesterov)
+internal sealed partial class ScaleByAdamTransformation(double b1, double b2, double eps, double epsRoot, bool amsgrad, bool nesterov,
+    StepCounting stepCounting = StepCounting.PerTensor)
     : ElementwiseTransformation
 {
     private readonly float _b1 = (float)b1, _c1 = (float)(1 - b1), _b2 = (float)b2, _c2 = (float)(1 - b2), _eps = (float)eps;
@@ -79,31 +88,49 @@ internal sealed class ScaleByAdamTransformation(double b1, double b2, double eps
 
     public override string Name => "scale_by_adam";
 
-    public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamState(parameter, amsgrad);
+    public StepCounting StepCounting => stepCounting;
+
+    public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamState(parameter, amsgrad, stepCounting == StepCounting.PerRow);
 
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
         var s = (ScaleByAdamState)state!;
         long t = ++s.Count;
-        double bc1 = 1 - Math.Pow(b1, t);
-        double bc2 = 1 - Math.Pow(b2, t);
+        if (stepCounting != StepCounting.PerTensor)
+        {
+            BeginCountedStep(s, in step);
+            return;
+        }
+        Scalars(t, out s.MomentScale, out s.GradientScale, out s.SqrtBc2, out s.EpsRootTimesBc2);
+    }
+
+    /// <summary>The step scalars for count t (t = 0: no bias correction).</summary>
+    private void Scalars(long t, out float momentScale, out float gradientScale, out float sqrtBc2, out float epsRootTimesBc2)
+    {
+        double bc1 = t == 0 ? 1 : 1 - Math.Pow(b1, t);
+        double bc2 = t == 0 ? 1 : 1 - Math.Pow(b2, t);
         if (nesterov)
         {
-            s.MomentScale = (float)(b1 / (1 - Math.Pow(b1, t + 1)));
-            s.GradientScale = (float)((1 - b1) / bc1);
+            momentScale = (float)(b1 / (t == 0 ? 1 : 1 - Math.Pow(b1, t + 1)));
+            gradientScale = (float)((1 - b1) / bc1);
         }
         else
         {
-            s.MomentScale = (float)(1 / bc1);
-            s.GradientScale = 0f;
+            momentScale = (float)(1 / bc1);
+            gradientScale = 0f;
         }
-        s.SqrtBc2 = (float)Math.Sqrt(bc2);
-        s.EpsRootTimesBc2 = (float)(epsRoot * bc2);
+        sqrtBc2 = (float)Math.Sqrt(bc2);
+        epsRootTimesBc2 = (float)(epsRoot * bc2);
     }
 
     public override void Apply(TransformState? state, in Block block)
     {
         var s = (ScaleByAdamState)state!;
+        if (s.RowCounts is not null)
+        {
+            ApplyPerRow(s, in block);
+            return;
+        }
         int o = block.Offset, n = block.Length;
         var op = new AdamOperator(_b1, _c1, _b2, _c2, s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2, _eps);
         if (s.NuMax is null)

@@ -13,14 +13,17 @@ public static partial class Transforms
     /// <param name="decay">μ, the momentum; finite and ≥ 0.</param>
     /// <param name="nesterov">Whether to use Nesterov momentum.</param>
     /// <param name="dampening">τ, the dampening of the gradient (not applied on the first step, as in PyTorch); finite.</param>
+    /// <param name="stepCounting">Which count decides "first step" (<c>b ← g</c>): the tensor's (default), each row's,
+    /// or none (always <c>b ← μ·b + (1−τ)·g</c>, Optax's <c>trace</c>); see docs/DYNAMIC.md.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>State: the trace b and a count; b is set from the gradient on the first step, so no dampening applies
     /// there. A NaN in g propagates to b.</remarks>
-    public static GradientTransformation Trace(double decay, bool nesterov = false, double dampening = 0)
+    public static GradientTransformation Trace(double decay, bool nesterov = false, double dampening = 0, StepCounting stepCounting = StepCounting.PerTensor)
     {
         if (!double.IsFinite(decay) || decay < 0) ThrowHelper.ThrowInvalid(nameof(decay), "momentum value", decay);
         if (!double.IsFinite(dampening)) ThrowHelper.ThrowInvalid(nameof(dampening), "dampening value", dampening);
-        return new TraceTransformation(decay, nesterov, dampening);
+        StepCounts.Validate(stepCounting, nameof(stepCounting));
+        return new TraceTransformation(decay, nesterov, dampening, stepCounting);
     }
 }
 
@@ -31,37 +34,63 @@ internal sealed class TraceState : TransformState
     public long Count;
     public bool First;
 
-    public TraceState(Parameter parameter) : base(parameter)
+    public readonly RowBuffer? RowCounts;
+
+    public TraceState(Parameter parameter, bool perRow = false) : base(parameter)
     {
         Trace = AddTensor("trace");
         AddScalar("count", () => Count, v => Count = (long)v);
+        if (perRow) RowCounts = AddRowCounter("row_count");
     }
 }
 
 /// <summary>Momentum; see <see cref="Transforms.Trace"/>.</summary>
-internal sealed class TraceTransformation(double decay, bool nesterov, double dampening) : ElementwiseTransformation
+internal sealed class TraceTransformation(double decay, bool nesterov, double dampening, StepCounting stepCounting = StepCounting.PerTensor)
+    : ElementwiseTransformation
 {
     private readonly float _decay = (float)decay, _gain = (float)(1 - dampening);
 
     public override string Name => "trace";
 
-    public override TransformState? CreateState(Parameter parameter) => new TraceState(parameter);
+    public StepCounting StepCounting => stepCounting;
+
+    public override TransformState? CreateState(Parameter parameter) => new TraceState(parameter, stepCounting == StepCounting.PerRow);
 
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
         var s = (TraceState)state!;
-        s.First = s.Count == 0;
+        s.First = s.Count == 0 && stepCounting == StepCounting.PerTensor;
         s.Count++;
+        if (s.RowCounts is not null) StepCounts.Advance(s.RowCounts, in step);
     }
 
     public override void Apply(TransformState? state, in Block block)
     {
         var s = (TraceState)state!;
-        var trace = s.Trace.Span.Slice(block.Offset, block.Length);
-        if (s.First) block.Updates.CopyTo(trace);
-        else ElementwiseLoop.Run(new Accumulate(_decay, _gain), block.Updates, trace, block.Parameters);
-        if (nesterov) VectorMath.AddScaled(block.Updates, trace, _decay);
-        else if (!s.First) trace.CopyTo(block.Updates);
+        if (s.RowCounts is null)
+        {
+            Run(s.First, block.Updates, s.Trace.Span.Slice(block.Offset, block.Length), block.Parameters);
+            return;
+        }
+        // Per row: a row on its first step (count 1 after BeginStep) takes b ← g; runs of rows share the rule.
+        var counts = s.RowCounts.Span;
+        int rowLength = s.Trace.RowLength;
+        int start = block.Offset, end = start + block.Length;
+        for (int a = start; a < end;)
+        {
+            int b = StepCounts.RunEnd(counts, rowLength, a, end);
+            int n = b - a;
+            Run(counts[a / rowLength] == 1f, block.Updates.Slice(a - start, n), s.Trace.Span.Slice(a, n), block.Parameters.Slice(a - start, n));
+            a = b;
+        }
+    }
+
+    private void Run(bool first, Span<float> updates, Span<float> trace, ReadOnlySpan<float> parameters)
+    {
+        if (first) updates.CopyTo(trace);
+        else ElementwiseLoop.Run(new Accumulate(_decay, _gain), updates, trace, parameters);
+        if (nesterov) VectorMath.AddScaled(updates, trace, _decay);
+        else if (!first) trace.CopyTo(updates);
     }
 
     /// <summary>b = μ·b + (1−τ)·g; returns g unchanged.</summary>

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Momentum.IO;
+using Momentum.Specs;
+
+namespace Momentum.Cli.Commands;
+
+/// <summary><c>momentum replay</c>: applies recorded gradients with an optimizer spec and writes the final parameters.</summary>
+internal static class ReplayCommand
+{
+    public static Command Create()
+    {
+        Option<string> optimizer = new("--optimizer", "-o") { Description = "Optimizer spec, e.g. \"adam(lr=0.01, betas=(0.9, 0.99))\" or \"chain(clip_by_global_norm(max_norm=1.0), adamw(lr=1e-3))\".", Required = true };
+        Option<FileInfo> parameters = new("--params") { Description = "Initial parameters (safetensors; tensor name = parameter name).", Required = true };
+        Option<FileInfo> gradients = new("--grads") { Description = "Gradients (safetensors; tensors named <t>/<name>; a missing one means no gradient at step t).", Required = true };
+        Option<FileInfo> output = new("--out") { Description = "Where to write the final parameters (safetensors).", Required = true };
+        Option<int?> steps = new("--steps") { Description = "Number of steps (default: the largest t in --grads plus one); extra steps have no gradients." };
+        Option<string> nonFinite = new("--non-finite") { Description = "What to do with NaN/Inf gradients: throw (default), skip, propagate.", DefaultValueFactory = _ => "throw" };
+        Command command = new("replay", "Replay recorded gradients with an optimizer and write the final parameters (the parity tool).")
+        {
+            optimizer, parameters, gradients, output, steps, nonFinite,
+        };
+        command.SetAction(r => Execute(r.GetValue(optimizer)!, r.GetValue(parameters)!.FullName, r.GetValue(gradients)!.FullName,
+            r.GetValue(output)!.FullName, r.GetValue(steps), r.GetValue(nonFinite)!, Console.Out, Console.Error));
+        return command;
+    }
+
+    /// <summary>Runs a replay; returns 0 on success and 2 on bad input, with a one-line error on <paramref name="error"/>.</summary>
+    internal static int Execute(string spec, string paramsPath, string gradsPath, string outPath, int? steps, string nonFinite,
+        TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var policy = nonFinite switch
+            {
+                "throw" => NonFiniteGradients.Throw,
+                "skip" => NonFiniteGradients.Skip,
+                "propagate" => NonFiniteGradients.Propagate,
+                _ => throw new ArgumentException($"--non-finite must be throw, skip or propagate; got '{nonFinite}'."),
+            };
+            var transformation = SpecRegistry.Default.Create(spec);
+            var set = Replay.ReadParameters(SafeTensorsFile.Read(paramsPath));
+            var recorded = Replay.ReadGradients(SafeTensorsFile.Read(gradsPath), set);
+            if (steps is { } n)
+            {
+                if (n < recorded.Count) throw new ArgumentException($"--steps {n} is fewer than the {recorded.Count} steps recorded in {gradsPath}.");
+                recorded = [.. recorded, .. Enumerable.Range(0, n - recorded.Count).Select(_ => new Dictionary<Parameter, float[]>())];
+            }
+            var optimizer = Replay.Run(transformation, set, recorded, new OptimizerOptions { NonFiniteGradients = policy });
+            Replay.WriteParameters(set, outPath, new Dictionary<string, string>
+            {
+                ["spec"] = spec,
+                ["steps"] = recorded.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["skipped_steps"] = optimizer.SkippedSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            output.WriteLine($"replayed {recorded.Count} steps of {spec} on {set.Count} parameters ({set.ElementCount} elements); wrote {outPath}");
+            return 0;
+        }
+        catch (Exception e) when (e is SpecException or InvalidDataException or ArgumentException or IOException or KeyNotFoundException
+                                   or NonFiniteGradientException or UnauthorizedAccessException or NotSupportedException)
+        {
+            error.WriteLine($"momentum replay: {OneLine(e.Message)}");
+            return 2;
+        }
+    }
+
+    internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}

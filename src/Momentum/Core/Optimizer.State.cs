@@ -1,0 +1,35 @@
+namespace Momentum;
+
+public sealed partial class Optimizer
+{
+    /// <summary>The stages of a parameter, for checkpointing.</summary>
+    internal IReadOnlyList<(string Path, GradientTransformation Transform)> StagesAt(int parameterIndex)
+    {
+        SyncPlans();
+        return [.. _plans[parameterIndex].Stages.Select(s => (s.Path, s.Transform))];
+    }
+
+    /// <summary>The states of a parameter (null if it has none yet), for checkpointing.</summary>
+    internal TransformState?[]? StatesAt(int parameterIndex)
+    {
+        SyncPlans();
+        return _plans[parameterIndex].States;
+    }
+
+    /// <summary>Creates fresh states for a parameter without attaching them.</summary>
+    internal TransformState?[] CreateDetachedStates(int parameterIndex)
+    {
+        SyncPlans();
+        var plan = _plans[parameterIndex];
+        var states = new TransformState?[plan.Stages.Length];
+        for (int s = 0; s < states.Length; s++) states[s] = plan.Stages[s].Transform.CreateState(plan.Parameter);
+        return states;
+    }
+
+    /// <summary>Attaches states (or drops them, with null) for a parameter.</summary>
+    internal void AttachStates(int parameterIndex, TransformState?[]? states)
+    {
+        SyncPlans();
+        _plans[parameterIndex].States = states;
+    }
+}

@@ -1,0 +1,301 @@
+using System.Runtime.CompilerServices;
+using Momentum.Kernels;
+
+namespace Momentum;
+
+/// <summary>The engine side of <see cref="StepWrapper"/>: wrapped steps, wrapper state and snapshots.</summary>
+public sealed partial class Optimizer
+{
+    private StepWrapper[] _wrappers = [];
+    private string[] _wrapperPaths = [];
+    private WrapperState?[] _wrapperGlobals = [];
+    private TransformState?[][] _wrapperStates = [];
+    private int _snapshotFrom = -1;
+    private bool _needsUpdates;
+    private WrapperBody? _wrapperBody;
+    private readonly ConditionalWeakTable<TransformState, StateBackup> _backups = [];
+    private readonly List<(TransformState State, StateBackup Backup)> _backedUp = [];
+    private double[] _globalBackup = [];
+
+    /// <summary>The innermost transformation below any <see cref="StepWrapper"/>s: the chain the plans expand.</summary>
+    internal GradientTransformation Core { get; private set; } = null!;
+
+    /// <summary>The state of the wrapper at <paramref name="path"/> (e.g. <c>apply_if_finite</c>), or null if it keeps none.</summary>
+    /// <param name="path">The wrapper's path: its name, prefixed by the names of the wrappers around it (<c>apply_if_finite.multi_steps</c>).</param>
+    public WrapperState? GetWrapperState(string path)
+    {
+        int w = Array.IndexOf(_wrapperPaths, path);
+        return w < 0 ? null : _wrapperGlobals[w];
+    }
+
+    /// <summary>Every wrapper state that exists, with its path.</summary>
+    public IEnumerable<(string Path, WrapperState State)> WrapperStatesOverall
+    {
+        get
+        {
+            for (int w = 0; w < _wrappers.Length; w++)
+                if (_wrapperGlobals[w] is { } g) yield return (_wrapperPaths[w], g);
+        }
+    }
+
+    /// <summary>The per-parameter state of the first wrapper of type <typeparamref name="T"/>, or null.</summary>
+    internal TransformState? FindWrapperState<T>(Parameter parameter) where T : StepWrapper
+    {
+        Parameters.CheckOwns(parameter, nameof(parameter));
+        for (int w = 0; w < _wrappers.Length; w++)
+            if (_wrappers[w] is T)
+                return parameter.Index < _wrapperStates[w].Length ? _wrapperStates[w][parameter.Index] : null;
+        return null;
+    }
+
+    /// <summary>The first wrapper of type <typeparamref name="T"/>, or null.</summary>
+    internal T? FindWrapper<T>() where T : StepWrapper
+    {
+        foreach (var w in _wrappers)
+            if (w is T t) return t;
+        return null;
+    }
+
+    private GradientTransformation UnwrapStepWrappers(GradientTransformation transformation)
+    {
+        var wrappers = new List<StepWrapper>();
+        var paths = new List<string>();
+        string path = "";
+        while (transformation is StepWrapper wrapper)
+        {
+            path = GradientTransformation.Join(path, wrapper.Name);
+            wrappers.Add(wrapper);
+            paths.Add(path);
+            transformation = wrapper.Inner;
+        }
+        _wrappers = [.. wrappers];
+        _wrapperPaths = [.. paths];
+        _wrapperGlobals = [.. wrappers.Select(w => w.CreateWrapperState())];
+        _wrapperStates = [.. wrappers.Select(_ => Array.Empty<TransformState?>())];
+        _snapshotFrom = wrappers.FindIndex(w => w.NeedsSnapshot);
+        _needsUpdates = wrappers.Exists(w => w.NeedsUpdates);
+        if (_wrappers.Length > 0) _wrapperBody = new WrapperBody(this);
+        return transformation;
+    }
+
+    private IEnumerable<(Parameter Parameter, string Path, TransformState State)> WrapperStates()
+    {
+        for (int w = 0; w < _wrappers.Length; w++)
+            for (int p = 0; p < _wrapperStates[w].Length; p++)
+                if (_wrapperStates[w][p] is { } state) yield return (Parameters[p], _wrapperPaths[w], state);
+    }
+
+    private TransformState? FindWrapperState(int parameterIndex, string path)
+    {
+        int w = Array.IndexOf(_wrapperPaths, path);
+        return w >= 0 && parameterIndex < _wrapperStates[w].Length ? _wrapperStates[w][parameterIndex] : null;
+    }
+
+    private void ResetWrapperStates(int parameterIndex)
+    {
+        foreach (var states in _wrapperStates)
+            if (parameterIndex < states.Length) states[parameterIndex] = null;
+    }
+
+    private void EnsureWrapperStates(int w)
+    {
+        ref var states = ref _wrapperStates[w];
+        if (states.Length < _plans.Count) Array.Resize(ref states, _plans.Count);
+        for (int a = 0; a < _activeCount; a++)
+        {
+            int p = _active[a];
+            states[p] ??= _wrappers[w].CreateState(_plans[p].Parameter);
+        }
+    }
+
+    /// <summary>A step through the wrappers; see <see cref="StepWrapper"/>.</summary>
+    private bool StepWrapped(GradientSet gradients, double loss)
+    {
+        CollectActive(gradients);
+        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFinite(gradients)) return false;
+        for (int w = 0; w < _wrappers.Length; w++)
+        {
+            EnsureWrapperStates(w);
+            BuildWorkItems();
+            if (!_wrappers[w].BeforeInner(new WrapperStep(this, w, loss)))
+            {
+                EndWrappers(loss, committed: false);
+                return true;
+            }
+        }
+        for (int w = 0; w < _wrappers.Length; w++) EnsureWrapperStates(w);
+        for (int a = 0; a < _activeCount; a++) _plans[_active[a]].EnsureState();
+        if (_snapshotFrom >= 0) TakeSnapshot();
+        for (int a = 0; a < _activeCount; a++)
+        {
+            var plan = _plans[_active[a]];
+            var info = new StepInfo(StepCount, plan.Parameter, loss);
+            for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
+        }
+        BuildWorkItems();
+        if (!_needsUpdates)
+        {
+            if (IsFused) RunFused(gradients, loss);
+            else RunMaterialized(gradients, loss);
+        }
+        else
+        {
+            RunMaterialized(gradients, loss, apply: false);
+            for (int w = _wrappers.Length - 1; w >= 0; w--)
+            {
+                if (_wrappers[w].AfterInner(new WrapperStep(this, w, loss))) continue;
+                RestoreSnapshot();
+                EndWrappers(loss, committed: false);
+                return false;
+            }
+            _body.Mode = BodyMode.ApplyUpdates;
+            WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+        }
+        StepCount++;
+        EndWrappers(loss, committed: true);
+        return true;
+    }
+
+    private void EndWrappers(double loss, bool committed)
+    {
+        for (int w = _wrappers.Length - 1; w >= 0; w--) _wrappers[w].EndStep(new WrapperStep(this, w, loss), committed);
+    }
+
+    /// <summary>Saves the inner state (the chain's state and that of wrappers inside the outermost snapshotting wrapper) of the active parameters.</summary>
+    private void TakeSnapshot()
+    {
+        _backedUp.Clear();
+        for (int a = 0; a < _activeCount; a++)
+        {
+            int p = _active[a];
+            foreach (var state in _plans[p].States!)
+                if (state is not null) Backup(state);
+            for (int w = _snapshotFrom + 1; w < _wrappers.Length; w++)
+                if (_wrapperStates[w][p] is { } ws) Backup(ws);
+        }
+        int n = 0;
+        for (int w = _snapshotFrom + 1; w < _wrappers.Length; w++) n += _wrapperGlobals[w]?.Scalars.Count ?? 0;
+        if (_globalBackup.Length < n) _globalBackup = new double[n];
+        n = 0;
+        for (int w = _snapshotFrom + 1; w < _wrappers.Length; w++)
+            if (_wrapperGlobals[w] is { } g)
+                foreach (var scalar in g.Scalars) _globalBackup[n++] = scalar.Get();
+    }
+
+    private void Backup(TransformState state)
+    {
+        var backup = _backups.GetValue(state, s => new StateBackup(s));
+        for (int i = 0; i < state.Tensors.Count; i++)
+        {
+            var span = state.Tensors[i].Buffer.Span;
+            if (backup.Tensors[i].Length < span.Length) backup.Tensors[i] = new float[span.Length];
+            span.CopyTo(backup.Tensors[i]);
+        }
+        for (int i = 0; i < state.Scalars.Count; i++) backup.Scalars[i] = state.Scalars[i].Get();
+        _backedUp.Add((state, backup));
+    }
+
+    private void RestoreSnapshot()
+    {
+        foreach (var (state, backup) in _backedUp)
+        {
+            for (int i = 0; i < state.Tensors.Count; i++)
+            {
+                var span = state.Tensors[i].Buffer.Span;
+                backup.Tensors[i].AsSpan(0, span.Length).CopyTo(span);
+            }
+            for (int i = 0; i < state.Scalars.Count; i++) state.Scalars[i].Set(backup.Scalars[i]);
+        }
+        int n = 0;
+        for (int w = _snapshotFrom + 1; w < _wrappers.Length; w++)
+            if (_wrapperGlobals[w] is { } g)
+                foreach (var scalar in g.Scalars) scalar.Set(_globalBackup[n++]);
+    }
+
+    private sealed class StateBackup(TransformState state)
+    {
+        public readonly float[][] Tensors = [.. state.Tensors.Select(_ => Array.Empty<float>())];
+        public readonly double[] Scalars = new double[state.Scalars.Count];
+    }
+
+    /// <summary>Runs a wrapper's per-element phase over the segments of the active parameters.</summary>
+    private sealed class WrapperBody(Optimizer owner) : IParallelBody
+    {
+        public int Wrapper;
+        public int Phase;
+
+        public void Run(int item, int worker)
+        {
+            var o = owner;
+            var wrapper = o._wrappers[Wrapper];
+            var states = o._wrapperStates[Wrapper];
+            for (int s = o._itemFirst[item], end = o._itemFirst[item + 1]; s < end; s++)
+            {
+                var plan = o._plans[o._segParam[s]];
+                int start = o._segStart[s], length = o._segLength[s];
+                var segment = new WrapperSegment(
+                    plan.Gradient!.Span.Slice(start, length),
+                    plan.Updates is { } u && u.Length == plan.Parameter.Length ? u.Span.Slice(start, length) : default,
+                    plan.Parameter.Values.Slice(start, length),
+                    start);
+                o._segPartial[s] = wrapper.RunSegment(Phase, states[plan.Parameter.Index], in segment);
+            }
+        }
+    }
+
+    /// <summary>What a <see cref="StepWrapper"/> sees of the step being taken.</summary>
+    internal readonly struct WrapperStep(Optimizer optimizer, int wrapper, double loss)
+    {
+        /// <summary>The optimizer.</summary>
+        public Optimizer Optimizer => optimizer;
+
+        /// <summary>The loss passed to the step (NaN if none).</summary>
+        public double Loss => loss;
+
+        /// <summary>The optimizer's step count (applied steps before this one).</summary>
+        public long StepCount => optimizer.StepCount;
+
+        /// <summary>This wrapper's optimizer-wide state.</summary>
+        public WrapperState? Global => optimizer._wrapperGlobals[wrapper];
+
+        /// <summary>The number of parameters taking part in the step.</summary>
+        public int ActiveCount => optimizer._activeCount;
+
+        /// <summary>The index of the i-th active parameter.</summary>
+        public int ActiveIndex(int i) => optimizer._active[i];
+
+        /// <summary>This wrapper's state for parameter <paramref name="index"/> (null if it has none).</summary>
+        public TransformState? StateOf(int index) =>
+            index < optimizer._wrapperStates[wrapper].Length ? optimizer._wrapperStates[wrapper][index] : null;
+
+        /// <summary>The number of parameters of the set.</summary>
+        public int ParameterCount => optimizer._plans.Count;
+
+        /// <summary>Runs <see cref="StepWrapper.RunSegment"/> for phase <paramref name="phase"/> over every segment; returns the sum of the partials in segment order.</summary>
+        public double RunSegments(int phase)
+        {
+            var body = optimizer._wrapperBody!;
+            body.Wrapper = wrapper;
+            body.Phase = phase;
+            WorkerPool.Shared.Run(body, optimizer._itemCount, optimizer.Options.Threads);
+            double total = 0;
+            for (int s = 0; s < optimizer._segCount; s++) total += optimizer._segPartial[s];
+            return total;
+        }
+
+        /// <summary>Makes <paramref name="gradient"/> parameter <paramref name="index"/>'s gradient for the rest of the step.</summary>
+        public void ReplaceGradient(int index, RowBuffer gradient) => optimizer._plans[index].Gradient = gradient;
+
+        /// <summary>Recomputes the active parameters (those with a gradient) and the work items after gradients were replaced.</summary>
+        public void RebuildActive()
+        {
+            optimizer._activeCount = 0;
+            for (int i = 0; i < optimizer._plans.Count; i++)
+                if (optimizer._plans[i].Gradient is not null) optimizer._active[optimizer._activeCount++] = i;
+            optimizer.BuildWorkItems();
+        }
+
+        /// <summary>Drops the inner chain's state of parameter <paramref name="index"/>: it starts afresh at its next step.</summary>
+        public void ResetInnerState(int index) => optimizer._plans[index].States = null;
+    }
+}

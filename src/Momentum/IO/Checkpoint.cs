@@ -1,0 +1,122 @@
+namespace Momentum.IO;
+
+/// <summary>
+/// Saves and restores an optimizer and its parameters as one safetensors file that Python can read: parameters as
+/// <c>param/&lt;name&gt;</c>, every state tensor as <c>state/&lt;name&gt;/&lt;path&gt;/&lt;slot&gt;</c> (F32), every state
+/// scalar (counters, running products) as an F64 scalar under the same scheme, and the optimizer's counters under
+/// <c>optimizer/</c>. Saving is atomic (temporary file, flush to disk, rename). Loading checks every name and shape
+/// against the optimizer before changing anything, so a mismatched file changes nothing. Save, load and continue gives
+/// bit-for-bit the same run as never stopping.
+/// </summary>
+public static class Checkpoint
+{
+    private const string Format = "momentum-checkpoint-1";
+
+    /// <summary>Writes the parameters and the optimizer's state to <paramref name="path"/> atomically.</summary>
+    /// <param name="path">The destination file.</param>
+    /// <param name="optimizer">The optimizer (its parameters are saved too).</param>
+    /// <param name="metadata">Extra string metadata to record.</param>
+    public static void Save(string path, Optimizer optimizer, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var writer = new SafeTensorsWriter();
+        writer.AddMetadata("format", Format);
+        if (metadata is not null)
+            foreach (var (k, v) in metadata) writer.AddMetadata(k, v);
+        writer.Add("optimizer/step_count", [optimizer.StepCount]);
+        writer.Add("optimizer/skipped_steps", [optimizer.SkippedSteps]);
+        foreach (var p in optimizer.Parameters)
+        {
+            writer.Add($"param/{p.Name}", p.Values, p.Shape);
+            var states = optimizer.StatesAt(p.Index);
+            if (states is null) continue;
+            var stages = optimizer.StagesAt(p.Index);
+            writer.Add($"has_state/{p.Name}", [1L]);
+            for (int s = 0; s < states.Length; s++)
+            {
+                if (states[s] is not { } state) continue;
+                foreach (var t in state.Tensors)
+                {
+                    int[] shape = StateShape(p, t);
+                    writer.Add($"state/{p.Name}/{stages[s].Path}/{t.Slot}", t.Buffer.Span, shape);
+                }
+                foreach (var scalar in state.Scalars) writer.Add($"state/{p.Name}/{stages[s].Path}/{scalar.Slot}", [scalar.Get()]);
+            }
+        }
+        writer.WriteAtomic(path);
+    }
+
+    /// <summary>
+    /// Restores parameters and state saved by <see cref="Save"/> into <paramref name="optimizer"/>, which must have been
+    /// built with the same transformation on parameters of the same names and shapes.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="optimizer">The optimizer to restore into.</param>
+    /// <exception cref="InvalidDataException">The file is malformed, or a name, shape or dtype does not match; nothing was changed.</exception>
+    public static void Load(string path, Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var file = SafeTensorsFile.Read(path);
+        string where = file.SourceName;
+        if (!file.Metadata.TryGetValue("format", out var format) || format != Format)
+            throw new InvalidDataException($"{where}: not a Momentum checkpoint (metadata 'format' is not '{Format}').");
+        var used = new HashSet<string>(StringComparer.Ordinal);
+
+        SafeTensor Take(string name, SafeTensorsDType dtype, IReadOnlyList<int> shape)
+        {
+            if (!file.TryGet(name, out var t)) throw new InvalidDataException($"{where}: tensor '{name}' is missing.");
+            if (t.DType != dtype) throw new InvalidDataException($"{where}: tensor '{name}' has dtype {t.DType}; expected {dtype}.");
+            if (!t.Shape.SequenceEqual(shape.Select(d => (long)d)))
+                throw new InvalidDataException($"{where}: tensor '{name}' has shape [{string.Join(", ", t.Shape)}]; expected [{string.Join(", ", shape)}].");
+            used.Add(name);
+            return t;
+        }
+
+        long stepCount = Take("optimizer/step_count", SafeTensorsDType.I64, []).ToInt64()[0];
+        long skipped = Take("optimizer/skipped_steps", SafeTensorsDType.I64, []).ToInt64()[0];
+        if (stepCount < 0 || skipped < 0) throw new InvalidDataException($"{where}: negative optimizer counters.");
+
+        // Stage everything first; nothing is written into the optimizer until every name and shape has been checked.
+        var parameterValues = new List<(Parameter, float[])>();
+        var stagedStates = new List<(int, TransformState?[]?)>();
+        var tensorCopies = new List<(RowBuffer, float[])>();
+        var scalarSets = new List<(StateScalar, double)>();
+        foreach (var p in optimizer.Parameters)
+        {
+            parameterValues.Add((p, Take($"param/{p.Name}", SafeTensorsDType.F32, p.Shape).ToSingle()));
+            if (!file.TryGet($"has_state/{p.Name}", out _))
+            {
+                stagedStates.Add((p.Index, null));
+                continue;
+            }
+            used.Add($"has_state/{p.Name}");
+            var stages = optimizer.StagesAt(p.Index);
+            var states = optimizer.CreateDetachedStates(p.Index);
+            for (int s = 0; s < states.Length; s++)
+            {
+                if (states[s] is not { } state) continue;
+                foreach (var t in state.Tensors)
+                {
+                    int[] shape = StateShape(p, t);
+                    tensorCopies.Add((t.Buffer, Take($"state/{p.Name}/{stages[s].Path}/{t.Slot}", SafeTensorsDType.F32, shape).ToSingle()));
+                }
+                foreach (var scalar in state.Scalars)
+                    scalarSets.Add((scalar, Take($"state/{p.Name}/{stages[s].Path}/{scalar.Slot}", SafeTensorsDType.F64, []).ToDouble()[0]));
+            }
+            stagedStates.Add((p.Index, states));
+        }
+        var unknown = file.Tensors.FirstOrDefault(t => !used.Contains(t.Name));
+        if (unknown is not null)
+            throw new InvalidDataException($"{where}: tensor '{unknown.Name}' does not belong to this optimizer (a different transformation or parameter set?).");
+
+        foreach (var (buffer, values) in tensorCopies) values.CopyTo(buffer.Span);
+        foreach (var (scalar, value) in scalarSets) scalar.Set(value);
+        foreach (var (p, values) in parameterValues) values.CopyTo(p.Values);
+        foreach (var (index, states) in stagedStates) optimizer.AttachStates(index, states);
+        optimizer.RestoreCounters(stepCount, skipped);
+    }
+
+    /// <summary>A state tensor's saved shape: the parameter's for a per-row tensor of its row length, else [rows, row length] (e.g. per-row counters).</summary>
+    private static int[] StateShape(Parameter p, StateTensor t) =>
+        t.PerRow && t.Buffer.RowLength == p.RowLength ? (p.Rank == 0 ? [] : p.Shape) : [t.Buffer.Rows, t.Buffer.RowLength];
+}

@@ -1,0 +1,289 @@
+namespace Momentum;
+
+public static partial class Transforms
+{
+    /// <summary>
+    /// ADOPT's rescaling (Taniguchi et al., 2024, https://arxiv.org/abs/2411.02853), Optax's <c>contrib.scale_by_adopt</c>:
+    /// the gradient is normalized by the <em>previous</em> second moment before entering the first moment.
+    /// </summary>
+    /// <param name="b1">β1 in [0, 1).</param>
+    /// <param name="b2">β2 in [0, 1).</param>
+    /// <param name="eps">ε, the smallest denominator; ≥ 0.</param>
+    /// <param name="nesterov">Use the Nesterov form of the output.</param>
+    /// <param name="useClipping">Clip the normalized gradient to ±c^¼ (c the parameter's 0-based count).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range.</exception>
+    /// <remarks>
+    /// With c the count before this step, <c>(β1', β2') = c &gt; 0 ? (β1, β2) : (1, 0)</c>:
+    /// <c>ĝ = clip(g / max(√v_prev, ε), ±c^¼)</c> (no clip without <paramref name="useClipping"/>),
+    /// <c>v ← β2'·v + (1−β2')·g²</c>, <c>m ← β1'·m + (1−β1')·ĝ</c>, output <c>m</c> (Nesterov:
+    /// <c>β1'·m + (1−β1')·ĝ</c> with the new m). On the first step v = g² and the output is exactly 0 (Optax's doctest
+    /// prints f = 14.0 five times). No bias correction. State: mu, nu, count.
+    /// </remarks>
+    public static GradientTransformation ScaleByAdopt(double b1 = 0.9, double b2 = 0.9999, double eps = 1e-6, bool nesterov = false, bool useClipping = true)
+    {
+        ValidateBetas(b1, b2);
+        ValidateEpsilon(eps, nameof(eps));
+        return new ScaleByAdoptTransformation(b1, b2, eps, nesterov, useClipping);
+    }
+
+    /// <summary>
+    /// AdEMAMix's rescaling (Pagliardini et al., 2024, https://arxiv.org/abs/2409.03137), Optax's
+    /// <c>contrib.scale_by_ademamix</c>: Adam with a second, slow first-moment EMA added to the numerator.
+    /// </summary>
+    /// <param name="b1">β1 of the fast EMA, in [0, 1).</param>
+    /// <param name="b2">β2 of the second moment, in [0, 1).</param>
+    /// <param name="b3">β3 of the slow EMA, or its schedule (evaluated at the parameter's count), in [0, 1).</param>
+    /// <param name="alpha">α, the weight of the slow EMA, or its schedule. Optax's building block defaults to 6.0 and its alias to 5.0 (see the docs).</param>
+    /// <param name="eps">ε outside the root; ≥ 0.</param>
+    /// <param name="epsRoot">ε_root inside the root; ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range.</exception>
+    /// <remarks>
+    /// With t = count + 1: <c>m1 ← β1 m1 + (1−β1) g</c>, <c>m2 ← β3 m2 + (1−β3) g</c>, <c>ν ← β2 ν + (1−β2) g²</c>,
+    /// <c>u = (m1/(1−β1ᵗ) + α·m2) / (√(ν/(1−β2ᵗ) + ε_root) + ε)</c>; m2 is not bias-corrected. State: m1, m2, nu, count.
+    /// </remarks>
+    public static GradientTransformation ScaleByAdemamix(double b1 = 0.9, double b2 = 0.999, Schedule? b3 = null, Schedule? alpha = null,
+        double eps = 1e-8, double epsRoot = 0)
+    {
+        ValidateBetas(b1, b2);
+        b3 ??= 0.9999;
+        alpha ??= 6.0;
+        Schedule.Validate(b3, nameof(b3), v => v >= 0 && v < 1, "b3");
+        Schedule.Validate(alpha, nameof(alpha), _ => true, "alpha");
+        ValidateEpsilon(eps, nameof(eps));
+        ValidateEpsilon(epsRoot, nameof(epsRoot));
+        return new ScaleByAdemamixTransformation(b1, b2, b3, alpha, eps, epsRoot);
+    }
+
+    /// <summary>
+    /// Simplified AdEMAMix's rescaling (Morwani et al., 2025, https://arxiv.org/abs/2502.02431), Optax's
+    /// <c>contrib.scale_by_simplified_ademamix</c>.
+    /// </summary>
+    /// <param name="b1">β1 of the (undamped) momentum, in [0, 1).</param>
+    /// <param name="b2">β2 of the second moment, in [0, 1).</param>
+    /// <param name="alpha">α, the weight of the current gradient in the numerator; finite.</param>
+    /// <param name="eps">ε outside the root; ≥ 0.</param>
+    /// <param name="epsRoot">ε_root inside the root; ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range.</exception>
+    /// <remarks>
+    /// With t = count + 1: <c>m ← β1 m + g</c> (no 1−β1 factor), <c>n ← β2 n + (1−β2) g²</c>,
+    /// <c>u = (m + α g) / (√(n/(1−β2ᵗ) + ε_root) + ε)</c>. State: m, n, count.
+    /// </remarks>
+    public static GradientTransformation ScaleBySimplifiedAdemamix(double b1 = 0.99, double b2 = 0.95, double alpha = 0, double eps = 1e-8, double epsRoot = 0)
+    {
+        ValidateBetas(b1, b2);
+        ThrowHelper.ThrowIfNotFinite(alpha);
+        ValidateEpsilon(eps, nameof(eps));
+        ValidateEpsilon(epsRoot, nameof(epsRoot));
+        return new ScaleBySimplifiedAdemamixTransformation(b1, b2, alpha, eps, epsRoot);
+    }
+}
+
+/// <summary>State with up to three per-row moments and a count, for the contrib moment transformations.</summary>
+internal sealed class ContribMomentState : TransformState
+{
+    public readonly RowBuffer A;
+    public readonly RowBuffer B;
+    public readonly RowBuffer? C;
+    public long Count;
+
+    // This step's scalars.
+    public float S0, S1, S2, S3, S4;
+
+    public ContribMomentState(Parameter parameter, string a, string b, string? c) : base(parameter)
+    {
+        A = AddTensor(a);
+        B = AddTensor(b);
+        if (c is not null) C = AddTensor(c);
+        AddScalar("count", () => Count, v => Count = (long)v);
+    }
+}
+
+/// <summary>See <see cref="Transforms.ScaleByAdopt"/>.</summary>
+internal sealed class ScaleByAdoptTransformation(double b1, double b2, double eps, bool nesterov, bool useClipping) : ElementwiseTransformation
+{
+    private readonly float _eps = (float)eps;
+
+    public override string Name => "scale_by_adopt";
+
+    public override TransformState? CreateState(Parameter parameter) => new ContribMomentState(parameter, "mu", "nu", null);
+
+    public override void BeginStep(TransformState? state, in StepInfo step)
+    {
+        var s = (ContribMomentState)state!;
+        long c = s.Count++;
+        double beta1 = c > 0 ? b1 : 1, beta2 = c > 0 ? b2 : 0;
+        s.S0 = (float)beta1;
+        s.S1 = (float)(1 - beta1);
+        s.S2 = (float)beta2;
+        s.S3 = (float)(1 - beta2);
+        s.S4 = useClipping ? (float)Math.Sqrt(Math.Sqrt(c)) : float.PositiveInfinity;
+    }
+
+    public override void Apply(TransformState? state, in Block block)
+    {
+        var s = (ContribMomentState)state!;
+        var m = s.A.Span.Slice(block.Offset, block.Length);
+        var v = s.B.Span.Slice(block.Offset, block.Length);
+        var u = block.Updates;
+        float b1 = s.S0, c1 = s.S1, b2 = s.S2, c2 = s.S3, clip = s.S4;
+        for (int i = 0; i < u.Length; i++)
+        {
+            float g = u[i];
+            float gh = g / MathF.Max(MathF.Sqrt(v[i]), _eps);
+            gh = gh < -clip ? -clip : gh > clip ? clip : gh;
+            v[i] = b2 * v[i] + c2 * (g * g);
+            float mi = b1 * m[i] + c1 * gh;
+            m[i] = mi;
+            u[i] = nesterov ? b1 * mi + c1 * gh : mi;
+        }
+    }
+}
+
+/// <summary>See <see cref="Transforms.ScaleByAdemamix"/>.</summary>
+internal sealed class ScaleByAdemamixTransformation(double b1, double b2, Schedule b3, Schedule alpha, double eps, double epsRoot) : ElementwiseTransformation
+{
+    private readonly float _b1 = (float)b1, _c1 = (float)(1 - b1), _b2 = (float)b2, _c2 = (float)(1 - b2), _eps = (float)eps, _epsRoot = (float)epsRoot;
+
+    public override string Name => "scale_by_ademamix";
+
+    public override TransformState? CreateState(Parameter parameter) => new ContribMomentState(parameter, "m1", "m2", "nu");
+
+    public override void BeginStep(TransformState? state, in StepInfo step)
+    {
+        var s = (ContribMomentState)state!;
+        long c = s.Count++;
+        double beta3 = b3.Evaluate(c), a = alpha.Evaluate(c);
+        if (!double.IsFinite(beta3) || !double.IsFinite(a)) throw new ArithmeticException($"ademamix's b3 or alpha schedule is not finite at count {c}.");
+        long t = c + 1;
+        s.S0 = (float)beta3;
+        s.S1 = (float)(1 - beta3);
+        s.S2 = (float)a;
+        s.S3 = (float)(1 / (1 - Math.Pow(b1, t)));
+        s.S4 = (float)(1 / (1 - Math.Pow(b2, t)));
+    }
+
+    public override void Apply(TransformState? state, in Block block)
+    {
+        var s = (ContribMomentState)state!;
+        var m1 = s.A.Span.Slice(block.Offset, block.Length);
+        var m2 = s.B.Span.Slice(block.Offset, block.Length);
+        var nu = s.C!.Span.Slice(block.Offset, block.Length);
+        var u = block.Updates;
+        float b3 = s.S0, c3 = s.S1, a = s.S2, k1 = s.S3, k2 = s.S4;
+        for (int i = 0; i < u.Length; i++)
+        {
+            float g = u[i];
+            m1[i] = _b1 * m1[i] + _c1 * g;
+            m2[i] = b3 * m2[i] + c3 * g;
+            nu[i] = _b2 * nu[i] + _c2 * (g * g);
+            u[i] = (m1[i] * k1 + a * m2[i]) / (MathF.Sqrt(nu[i] * k2 + _epsRoot) + _eps);
+        }
+    }
+}
+
+/// <summary>See <see cref="Transforms.ScaleBySimplifiedAdemamix"/>.</summary>
+internal sealed class ScaleBySimplifiedAdemamixTransformation(double b1, double b2, double alpha, double eps, double epsRoot) : ElementwiseTransformation
+{
+    private readonly float _b1 = (float)b1, _b2 = (float)b2, _c2 = (float)(1 - b2), _alpha = (float)alpha, _eps = (float)eps, _epsRoot = (float)epsRoot;
+
+    public override string Name => "scale_by_simplified_ademamix";
+
+    public override TransformState? CreateState(Parameter parameter) => new ContribMomentState(parameter, "m", "n", null);
+
+    public override void BeginStep(TransformState? state, in StepInfo step)
+    {
+        var s = (ContribMomentState)state!;
+        long t = ++s.Count;
+        s.S0 = (float)(1 / (1 - Math.Pow(b2, t)));
+    }
+
+    public override void Apply(TransformState? state, in Block block)
+    {
+        var s = (ContribMomentState)state!;
+        var m = s.A.Span.Slice(block.Offset, block.Length);
+        var n = s.B.Span.Slice(block.Offset, block.Length);
+        var u = block.Updates;
+        float k2 = s.S0;
+        for (int i = 0; i < u.Length; i++)
+        {
+            float g = u[i];
+            m[i] = _b1 * m[i] + g;
+            n[i] = _b2 * n[i] + _c2 * (g * g);
+            u[i] = (m[i] + _alpha * g) / (MathF.Sqrt(n[i] * k2 + _epsRoot) + _eps);
+        }
+    }
+}
+
+/// <summary>The state of <c>scale_by_cocob</c>.</summary>
+internal sealed class CocobState : TransformState
+{
+    public readonly RowBuffer InitParticles, CumulativeGradients, Scale, Subgradients, Reward;
+
+    public CocobState(Parameter parameter, float eps) : base(parameter)
+    {
+        InitParticles = AddTensor("init_particles");
+        parameter.Values.CopyTo(InitParticles.Span);
+        CumulativeGradients = AddTensor("cumulative_gradients");
+        Scale = AddTensor("scale", eps);
+        Subgradients = AddTensor("subgradients");
+        Reward = AddTensor("reward");
+    }
+}
+
+/// <summary>See <see cref="Transforms.ScaleByCocob"/>.</summary>
+internal sealed class ScaleByCocobTransformation(double alpha, double eps) : ElementwiseTransformation
+{
+    private readonly float _alpha = (float)alpha, _eps = (float)eps;
+
+    public override string Name => "scale_by_cocob";
+
+    public override TransformState? CreateState(Parameter parameter) => new CocobState(parameter, _eps);
+
+    public override void Apply(TransformState? state, in Block block)
+    {
+        var s = (CocobState)state!;
+        int o = block.Offset, n = block.Length;
+        var p0 = s.InitParticles.Span.Slice(o, n);
+        var cum = s.CumulativeGradients.Span.Slice(o, n);
+        var l = s.Scale.Span.Slice(o, n);
+        var gSum = s.Subgradients.Span.Slice(o, n);
+        var r = s.Reward.Span.Slice(o, n);
+        var u = block.Updates;
+        var p = block.Parameters;
+        for (int i = 0; i < n; i++)
+        {
+            float c = u[i];
+            float li = MathF.Max(l[i], MathF.Abs(c));
+            float gi = gSum[i] + MathF.Abs(c);
+            float ri = MathF.Max(r[i] - c * (p[i] - p0[i]), 0f);
+            float ci = cum[i] - c;
+            l[i] = li;
+            gSum[i] = gi;
+            r[i] = ri;
+            cum[i] = ci;
+            u[i] = -p[i] + (p0[i] + ci / (li * MathF.Max(gi + li, _alpha * li)) * (li + ri));
+        }
+    }
+}
+
+public static partial class Transforms
+{
+    /// <summary>
+    /// COCOB-Backprop's rescaling (Orabona and Tommasi, 2017, https://arxiv.org/abs/1705.07795), Optax's
+    /// <c>contrib.scale_by_cocob</c>: learning-rate-free coin betting, per element.
+    /// </summary>
+    /// <param name="alpha">α, the bet fraction parameter; finite and &gt; 0.</param>
+    /// <param name="eps">ε, the initial scale L; finite and ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range.</exception>
+    /// <remarks>
+    /// With c the incoming update and θ₀ the parameter at its first step: <c>L ← max(L, |c|)</c>, <c>G ← G + |c|</c>,
+    /// <c>R ← max(R − c·(θ − θ₀), 0)</c>, <c>C ← C − c</c>, <c>u = −θ + θ₀ + C/(L·max(G + L, α·L))·(L + R)</c>.
+    /// State: init_particles, cumulative_gradients, scale (starts at ε), subgradients, reward.
+    /// </remarks>
+    public static GradientTransformation ScaleByCocob(double alpha = 100, double eps = 1e-8)
+    {
+        if (!double.IsFinite(alpha) || alpha <= 0) ThrowHelper.ThrowInvalid(nameof(alpha), "alpha", alpha);
+        ValidateEpsilon(eps, nameof(eps));
+        return new ScaleByCocobTransformation(alpha, eps);
+    }
+}
