@@ -184,9 +184,8 @@ internal static class GaussianExperiment
         for (int g = 0; g < s_groups.Length; g++)
         {
             string name = s_groups[g];
-            var inner = arm == RefineArm.SurgeryPerRowStep
-                ? new PerRowAdamTransformation(lrs[g])
-                : SpecRegistry.Default.Create(string.Create(CultureInfo.InvariantCulture, $"adam(lr={lrs[g]:R})"));
+            string stepCount = arm == RefineArm.SurgeryPerRowStep ? ", step_count='per_row'" : "";
+            var inner = SpecRegistry.Default.Create(string.Create(CultureInfo.InvariantCulture, $"adam(lr={lrs[g]:R}{stepCount})"));
             parts[g] = Transforms.Masked(inner, p => p.Name == name);
         }
         return Transforms.Chain(parts);
@@ -225,8 +224,8 @@ internal static class GaussianExperiment
                     if (decision.Prune.Length + decision.Split.Length + decision.Duplicate.Length > 0)
                     {
                         Refine(model, optimizer, decision);
-                        if (arm == RefineArm.FreshOptimizer) optimizer = new Optimizer(BuildOptimizer(s, arm), model.Set, options);
-                        else if (arm == RefineArm.ZeroMomentsKeepStep) RowSurgery.ZeroMoments(optimizer);
+                        if (arm == RefineArm.FreshOptimizer) optimizer.ResetAll(ResetMode.FreshOptimizer);
+                        else if (arm == RefineArm.ZeroMomentsKeepStep) optimizer.ResetAll(ResetMode.KeepStep);
                     }
                     decisions.Add(decision);
                 }
@@ -327,13 +326,8 @@ internal static class GaussianExperiment
             pos[2 * i + 1] -= dy;
             opacity[i] = half;
         }
-        var source = new int[n - d.Prune.Length - d.Split.Length + newRows];
-        int r = 0;
-        for (int i = 0; i < n; i++)
-            if (!removed[i]) source[r++] = i;
-        for (; r < source.Length; r++) source[r] = -1;
-        Parameter[] parameters = [model.Pos, model.LogScale, model.Rot, model.Color, model.Opacity];
-        for (int g = 0; g < 5; g++) RowSurgery.Apply(optimizer, parameters[g], source, fresh[g]);
+        int[] survivors = [.. Enumerable.Range(0, n).Where(i => !removed[i])];
+        RowSurgery.Apply(optimizer, [model.Pos, model.LogScale, model.Rot, model.Color, model.Opacity], survivors, fresh);
     }
 
     private static float Logit(float p) => MathF.Log(p / (1 - p));
@@ -350,7 +344,7 @@ internal static class GaussianExperiment
         result.Setting("image", s.ImagePath is null ? $"embedded procedural {image.Width}×{image.Height} RGB (gradient, rings, hard-edged square, checker strip, bar)" : $"{s.ImagePath} ({image.Width}×{image.Height})");
         result.Setting("model", "per Gaussian: position (px), log-scale ×2, rotation, RGB colour, opacity logit; image = Σ sigmoid(a)·c·exp(−q/2) (un-normalized sum), evaluated inside the 3σ box/ellipse");
         result.Setting("loss", "MSE over pixels and channels; PSNR = 10·log10(1/MSE); analytic gradients");
-        result.Setting("optimizer", $"Adam, β = (0.9, 0.999), ε = 1e-8; lr: position {s.LrPosition}, log-scale {s.LrScale}, rotation {s.LrRotation}, colour {s.LrColor}, opacity {s.LrOpacity}; arms A–C use the spec adam(lr=…) per tensor (masked), arm D the tour's per-row-step Adam with the same arithmetic");
+        result.Setting("optimizer", $"Adam, β = (0.9, 0.999), ε = 1e-8; lr: position {s.LrPosition}, log-scale {s.LrScale}, rotation {s.LrRotation}, colour {s.LrColor}, opacity {s.LrOpacity}; each tensor gets the spec adam(lr=…) through masked (parameter groups); arm D uses adam(lr=…, step_count='per_row')");
         result.Setting("refine", $"every {s.RefineEvery} steps up to step {(int)(s.Steps * s.RefineUntil)}: prune α < {s.PruneOpacity}; grow round({s.GrowFraction}·N) rows with the largest mean ‖∂L/∂μ‖ (cap {s.MaxGaussians}); split if max σ > {s.SplitScale} px (two children at ±σ, σ ÷ 1.6), else clone (±σ/4, each α halved); refine after the optimizer step");
         result.Setting("run", $"{s.Steps} steps from {s.InitialGaussians} Gaussians; σ clamped to [0.3, {Math.Max(image.Width, image.Height) / 2}] px after each step");
         result.Setting("seeds", $"{s.Seeds} (1..{s.Seeds}; the seed sets the initial Gaussians; every arm of a seed starts identical)");

@@ -119,25 +119,30 @@ public class GaussianTests
         Assert.Equal(3, result.Charts.Count);
     }
 
-    [Fact]
-    public void PerRowAdam_NewRowsStartTheirOwnBiasCorrection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void NewRow_FirstStep_IsPlainLearningRateOnlyWithPerRowSteps(bool perRow)
     {
-        // One row that has seen 50 steps and one fresh row: with a constant gradient, Adam's first step is −lr·sign(g)
-        // for a row at its own t = 1, whatever the other row's age.
-        var set = new ParameterSet();
-        var p = set.Add("p", [1, 2], [0f, 0f]);
-        var optimizer = new Optimizer(new PerRowAdamTransformation(0.1), set, new OptimizerOptions { Threads = 1 });
-        var grads = new GradientSet(set);
+        var arm = perRow ? RefineArm.SurgeryPerRowStep : RefineArm.Surgery;
+        var s = Small;
+        var model = new GaussianExperiment.Model(RgbImage.Procedural(24), 10, seed: 5);
+        var optimizer = new Optimizer(GaussianExperiment.BuildOptimizer(s, arm), model.Set, new OptimizerOptions { Threads = 1 });
         for (int t = 0; t < 50; t++)
         {
-            grads.Set(p, [1f, 1f]);
-            optimizer.Step(grads);
+            model.LossAndGradients();
+            optimizer.Step(model.Grads);
         }
-        RowSurgery.Apply(optimizer, p, [0, -1], [5f, 5f]);
-        grads.Set(p, [1f, 1f, 3f, 3f]);
-        float before = p.Values[0];
-        optimizer.Step(grads);
-        Assert.Equal(5f - 0.1f, p.Values[2], 5);
-        Assert.Equal(before - 0.1f, p.Values[0], 5);
+        GaussianExperiment.Refine(model, optimizer, new RefineDecision(50, [], [], [3]));
+        int fresh = model.Count - 1;
+        model.LossAndGradients();
+        float before = model.Color.Values[3 * fresh];
+        float g = model.Grads.Read(model.Color)[3 * fresh];
+        Assert.True(Math.Abs(g) > 1e-6, "the new row should have a gradient");
+        optimizer.Step(model.Grads);
+        double ratio = Math.Abs(model.Color.Values[3 * fresh] - before) / s.LrColor;
+        // Adam's first step on a row is lr·sign(g) with the row's own t = 1; with the tensor's t = 51 it is not.
+        if (perRow) Assert.Equal(1.0, ratio, 3);
+        else Assert.True(Math.Abs(ratio - 1) > 0.1, $"ratio {ratio}");
     }
 }
