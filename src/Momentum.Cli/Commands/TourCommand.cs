@@ -82,11 +82,12 @@ internal static class TourCommand
         Option<int> epochsC = new("--epochs") { Description = "Epochs per optimizer.", DefaultValueFactory = _ => cdefaults.Epochs };
         Option<int> trainC = new("--train") { Description = "Training images used (a prefix of the training set).", DefaultValueFactory = _ => cdefaults.TrainCount };
         Option<int> testC = new("--test") { Description = "Test images used (a prefix of the test set).", DefaultValueFactory = _ => cdefaults.TestCount };
+        Option<int> offsetC = new("--test-offset") { Description = "Test images to skip before the ones used (for tuning on a disjoint slice).", DefaultValueFactory = _ => 0 };
         Option<int> seedsC = new("--seeds") { Description = "Number of seeds per optimizer.", DefaultValueFactory = _ => cdefaults.Seeds };
         Option<string?> optC = OptimizersOption();
         Command classifier = new("classifier", "Train an MLP on Fashion-MNIST with several optimizers: test accuracy and loss against epochs and wall time.")
         {
-            dataC, epochsC, trainC, testC, seedsC, optC, outC,
+            dataC, epochsC, trainC, testC, offsetC, seedsC, optC, outC,
         };
         classifier.SetAction(r => Execute([Classifier(new ClassifierSettings
         {
@@ -94,6 +95,7 @@ internal static class TourCommand
             Epochs = r.GetValue(epochsC),
             TrainCount = r.GetValue(trainC),
             TestCount = r.GetValue(testC),
+            TestOffset = r.GetValue(offsetC),
             Seeds = r.GetValue(seedsC),
             Optimizers = r.GetValue(optC) is { } o ? TourOptimizer.ParseList(o, "--optimizers") : ClassifierSettings.DefaultOptimizers,
         })], r.GetValue(outC)!, "momentum tour classifier"));

@@ -10,6 +10,13 @@ internal sealed record LabelledImages(float[] Images, byte[] Labels, int Pixels,
 
     public ReadOnlySpan<float> Image(int i) => Images.AsSpan(i * Pixels, Pixels);
 
+    /// <summary>The examples after the first <paramref name="count"/>.</summary>
+    public LabelledImages Skip(int count)
+    {
+        count = Math.Min(count, Count);
+        return new LabelledImages(Images[(count * Pixels)..], Labels[count..], Pixels, Classes);
+    }
+
     /// <summary>The first <paramref name="count"/> examples (or all of them).</summary>
     public LabelledImages Take(int count)
     {

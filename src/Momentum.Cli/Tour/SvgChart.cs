@@ -354,7 +354,8 @@ internal sealed class SvgChart
             int labelEvery = Math.Max(1, (int)Math.Ceiling(decades / 8.0));
             for (int e = (int)_a; e <= (int)_b; e++)
             {
-                yield return (Math.Pow(10, e), (e - (int)_a) % labelEvery == 0 ? FormatPower(e) : null, true);
+                bool labelled = (e - (int)_a) % labelEvery == 0;
+                yield return (Math.Pow(10, e), labelled ? FormatPower(e) : null, labelled);
                 if (e < (int)_b && decades <= 6)
                     for (int m = 2; m <= 9; m++)
                     {
