@@ -16,7 +16,7 @@ public static partial class Transforms
     /// notfinite_count + 1</c>, <c>total_notfinite ← total_notfinite + (finite ? 0 : 1)</c>, <c>last_finite ← finite</c>.
     /// The step is applied if <c>finite</c> or <c>notfinite_count &gt; maxConsecutiveErrors</c>; otherwise the parameters
     /// do not move, the inner state (moments, counts) is restored to what it was before the step, the optimizer's
-    /// <see cref="Optimizer.StepCount"/> does not advance and <see cref="Optimizer.Step"/> returns false. The counters are
+    /// <see cref="Optimizer.StepCount"/> does not advance and <see cref="Optimizer.Step(GradientSet, double)"/> returns false. The counters are
     /// in <see cref="ApplyIfFiniteState"/> (<see cref="Optimizer.GetWrapperState"/> with path <c>apply_if_finite</c>).</para>
     /// <para>Design: the inner chain's updates are materialized for all parameters before any is applied; the inner
     /// state of the step's parameters is copied before the chain runs and copied back on rejection (one extra read and
