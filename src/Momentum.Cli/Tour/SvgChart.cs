@@ -77,7 +77,10 @@ internal sealed class SvgChart
         return this;
     }
 
-    private const int Left = 78, Top = 34, Bottom = 58, LegendGap = 18, LegendWidth = 210;
+    private const int Left = 78, Top = 34, Bottom = 58, LegendGap = 18;
+
+    /// <summary>Room for the legend: the line sample plus the longest name at about 7.4 px per character.</summary>
+    private int LegendWidth => 56 + (int)Math.Ceiling(7.4 * _series.Select(s => s.Name.Length).DefaultIfEmpty(10).Max());
 
     public int Width => Left + PlotWidth + LegendGap + LegendWidth;
 
@@ -355,14 +358,16 @@ internal sealed class SvgChart
             for (int e = (int)_a; e <= (int)_b; e++)
             {
                 bool labelled = (e - (int)_a) % labelEvery == 0;
-                yield return (Math.Pow(10, e), labelled ? FormatPower(e) : null, labelled);
+                // Axes of one or two decades read better with plain numbers (0.1, 0.2, 0.5, 1, ...).
+                string label = decades <= 2 && e >= -3 && e <= 3 ? Math.Pow(10, e).ToString("0.###", CultureInfo.InvariantCulture) : FormatPower(e);
+                yield return (Math.Pow(10, e), labelled ? label : null, labelled);
                 if (e < (int)_b && decades <= 6)
                     for (int m = 2; m <= 9; m++)
                     {
                         // With one or two decades, label 2 and 5 as well so the axis has enough numbers to read.
                         double v = m * Math.Pow(10, e);
-                        bool label = decades <= 2 && (m == 2 || m == 5) && e >= -3 && e <= 3;
-                        yield return (v, label ? v.ToString("0.###", CultureInfo.InvariantCulture) : null, false);
+                        bool labelMinor = decades <= 2 && (m == 2 || m == 5) && e >= -3 && e <= 3;
+                        yield return (v, labelMinor ? v.ToString("0.###", CultureInfo.InvariantCulture) : null, false);
                     }
             }
         }
