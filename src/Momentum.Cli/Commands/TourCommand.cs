@@ -133,7 +133,10 @@ internal static class TourCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine("error: " + e.Message.Split('\n')[0].TrimEnd());
+            string message = e.Message.Split('\n')[0].TrimEnd();
+            if (e is ArgumentException { ParamName: { } name } && message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal))
+                message = message[..^$" (Parameter '{name}')".Length];
+            Console.Error.WriteLine("error: " + message);
             return 1;
         }
     }
