@@ -79,3 +79,37 @@ public class GameTests
         Assert.Equal(runs.Count, report.Tables[0].Rows.Count);
     }
 }
+
+public class TourOptimizerTests
+{
+    [Fact]
+    public void ParseList_TakesLabelsAndBareSpecs()
+    {
+        var list = TourOptimizer.ParseList("sgd(lr=0.1); fast=adam(lr=0.05, betas=(0.9, 0.99)) ;", "--optimizers");
+        Assert.Equal(2, list.Count);
+        Assert.Equal("sgd", list[0].Label);
+        Assert.Equal("sgd(lr=0.1)", list[0].Specs[0]);
+        Assert.Equal("fast", list[1].Label);
+        Assert.Equal("adam(lr=0.05, betas=(0.9, 0.99))", list[1].Specs[0]);
+    }
+
+    [Fact]
+    public void ParseList_EmptyOrHalfItems_AreErrors()
+    {
+        Assert.Throws<ArgumentException>("--optimizers", () => TourOptimizer.ParseList(" ; ", "--optimizers"));
+        Assert.Throws<ArgumentException>("--optimizers", () => TourOptimizer.ParseList("label=", "--optimizers"));
+    }
+
+    [Fact]
+    public void Resolve_UsesTheFirstAcceptedSpec()
+    {
+        var opt = new TourOptimizer("x", "no_such_thing(lr=1)", "sgd(lr=0.5)");
+        var (transformation, spec, error) = opt.Resolve();
+        Assert.NotNull(transformation);
+        Assert.Equal("sgd(lr=0.5)", spec);
+        Assert.Null(error);
+        var missing = new TourOptimizer("y", "no_such_thing(lr=1)").Resolve();
+        Assert.Null(missing.Transformation);
+        Assert.Contains("no_such_thing", missing.Error);
+    }
+}
