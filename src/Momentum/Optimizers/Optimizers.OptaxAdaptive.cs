@@ -23,6 +23,9 @@ public sealed record AcPropOptions
 
     /// <summary><c>mask</c>: which parameters to decay (true = decay); null decays all.</summary>
     public Func<Parameter, bool>? Mask { get; init; }
+
+    /// <summary>Which step count the bias correction and first-step rule use (default <see cref="Momentum.StepCounting.PerTensor"/>); see docs/DYNAMIC.md.</summary>
+    public StepCounting StepCounting { get; init; }
 }
 
 /// <summary>The hyperparameters of <see cref="Optimizers.AdaBelief"/>, with Optax's names and defaults.</summary>
@@ -303,7 +306,7 @@ public static partial class Optimizers
         options ??= new AcPropOptions();
         ValidateLearningRate(options.LearningRate);
         return ChainOf(
-            Transforms.ScaleByAcProp(options.B1, options.B2, options.Eps, options.EpsRoot),
+            Transforms.ScaleByAcProp(options.B1, options.B2, options.Eps, options.EpsRoot, options.StepCounting),
             DecoupledDecay(options.WeightDecay, options.Mask),
             Transforms.ScaleByLearningRate(options.LearningRate));
     }

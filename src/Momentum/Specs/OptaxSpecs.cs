@@ -19,7 +19,7 @@ internal static class OptaxSpecs
 
     private static void RegisterAliases(SpecRegistry r)
     {
-        r.Register("acprop", "optax.contrib.acprop(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, weight_decay=0)", a => Optimizers.AcProp(new AcPropOptions
+        r.Register("acprop", "optax.contrib.acprop(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, weight_decay=0, step_count='per_tensor')", a => Optimizers.AcProp(new AcPropOptions
         {
             LearningRate = Lr(a, 1e-3),
             B1 = a.Number("b1", 0.9),
@@ -27,6 +27,7 @@ internal static class OptaxSpecs
             Eps = a.Number("eps", 1e-16),
             EpsRoot = a.Number("eps_root", 1e-16),
             WeightDecay = a.Schedule("weight_decay", 0),
+            StepCounting = StepCounts.FromSpec(a),
         }));
         r.Register("adabelief", "optax.adabelief(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, weight_decay=0, nesterov=false)", a => Optimizers.AdaBelief(new AdaBeliefOptions
         {
@@ -276,8 +277,8 @@ internal static class OptaxSpecs
             a.Bool("factored", true), a.Number("decay_rate", 0.8), a.Integer("step_offset", 0), (int)Math.Min(a.Integer("min_dim_size_to_factor", 128), int.MaxValue), a.Number("epsilon", 1e-30)));
         r.Register("scale_by_belief", "scale_by_belief(b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, nesterov=false)", a => Transforms.ScaleByBelief(
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-16), a.Number("eps_root", 1e-16), a.Bool("nesterov", false)));
-        r.Register("scale_by_acprop", "scale_by_acprop(b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16)", a => Transforms.ScaleByAcProp(
-            a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-16), a.Number("eps_root", 1e-16)));
+        r.Register("scale_by_acprop", "scale_by_acprop(b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, step_count='per_tensor')", a => Transforms.ScaleByAcProp(
+            a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-16), a.Number("eps_root", 1e-16), StepCounts.FromSpec(a)));
         r.Register("scale_by_optimistic_gradient", "scale_by_optimistic_gradient(alpha=1, beta=1)", a => Transforms.ScaleByOptimisticGradient(
             a.Number("alpha", 1), a.Number("beta", 1)));
         r.Register("scale_by_lion", "scale_by_lion(b1=0.9, b2=0.99, mode='hard'|'refined')", a => Transforms.ScaleByLion(a.Number("b1", 0.9), a.Number("b2", 0.99), a.String("mode", "hard")!));

@@ -36,6 +36,9 @@ internal sealed class ScaleTransformation(double factor) : ElementwiseTransforma
 
     public override string Name => "scale";
 
+    /// <summary>The factor as applied, for the engine's specialized kernels.</summary>
+    internal float Factor => _factor;
+
     public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, _factor);
 }
 
