@@ -63,11 +63,13 @@ internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, b
 
 /// <summary>
 /// The step's scaled learning rate, plus the scalars of any stateful schedule behind it (a plateau schedule's current
-/// rate, best metric, counters) under <c>schedule.…</c>, so that checkpoints save and restore them. It is a
-/// <see cref="StepScalarState"/> (Value = −η_t, or +η_t), so engine code that reads the step's scalar still works.
+/// rate, best metric, counters) under <c>schedule.…</c>, so that checkpoints save and restore them.
 /// </summary>
-internal sealed class LearningRateState : StepScalarState
+internal sealed class LearningRateState : TransformState
 {
+    /// <summary>−η_t (or +η_t), computed in BeginStep.</summary>
+    public float Value;
+
     public LearningRateState(Parameter parameter, Schedule schedule) : base(parameter)
     {
         foreach (var (slot, scalar) in Schedules.StateScalarsOf(schedule)) AddScalar(slot, scalar.Get, scalar.Set);

@@ -9,7 +9,7 @@ public static partial class Transforms
 }
 
 /// <summary>The state of a transformation that keeps one number per parameter for the current step (a scale factor).</summary>
-internal class StepScalarState(Parameter parameter) : TransformState(parameter)
+internal sealed class StepScalarState(Parameter parameter) : TransformState(parameter)
 {
     /// <summary>The value computed by <see cref="GradientTransformation.BeginStep"/> for this step.</summary>
     public float Value;
