@@ -10,6 +10,7 @@ internal static class Program
         RootCommand root = new("momentum: gradient-based optimizers for .NET (Optax's design, torch.optim's numbers)");
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

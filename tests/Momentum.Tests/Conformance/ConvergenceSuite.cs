@@ -21,6 +21,17 @@ public class ConvergenceSuite
         new("sgd(lr=1e-3, momentum=0.9)"),
         new("adam(lr=1e-1)"),
         new("adamw(lr=1e-1, weight_decay=1e-4)"), // Optax's adamw decay (torch's 1e-2 biases the minimum)
+        // The rest of torch.optim (torch semantics), with the learning rate of Optax's namesake where it has one.
+        new("rmsprop(lr=5e-3)"),
+        new("rmsprop(lr=5e-3, momentum=0.9, centered=true)"),
+        new("adagrad(lr=1.0)"),
+        new("adadelta(lr=0.1)"),
+        new("adamax(lr=1e-1)"),
+        new("nadam(lr=1e-2)"),
+        new("nadam(lr=1e-2, weight_decay=1e-4, decoupled_weight_decay=true)"),
+        new("radam(lr=5e-3)"),
+        new("rprop(lr=1e-1)"),
+        new("asgd(lr=1e-3, t0=100)"),
         // Optax aliases.
         new("acprop(lr=1e-3)", Steps: 30_000), // Optax contrib's learning rate and step count (_common_test.py)
         new("adabelief(lr=1e-2)"),
