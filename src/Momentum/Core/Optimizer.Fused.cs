@@ -105,7 +105,7 @@ public sealed partial class Optimizer
                 k.Wd2 = ((AddDecayedWeightsTransformation)StageTransform(_wd2)).ValueFor(states[_wd2]);
                 k.HasWd2 = k.Wd2 != 0f;
             }
-            k.Lr = ((StepScalarState)states[_lr]!).Value;
+            k.Lr = ((LearningRateState)states[_lr]!).Value;
             _k = k;
         }
 
