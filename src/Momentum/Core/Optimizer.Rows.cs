@@ -69,6 +69,8 @@ public sealed partial class Optimizer
                 foreach (var state in stageStates)
                     if (state is not null)
                         foreach (var t in state.Tensors) Remap(t.Buffer, states, t.Initial);
+            foreach (var (_, state) in WrapperStatesFor(p.Index))
+                foreach (var t in state.Tensors) Remap(t.Buffer, states, t.Initial);
             if (_statistics.TryGetValue(p, out var stats))
                 foreach (var (_, buffer, initial) in stats) Remap(buffer, states, initial);
             rowPlan.Updates?.Resize(p.Rows);
@@ -83,6 +85,8 @@ public sealed partial class Optimizer
     {
         SyncPlans();
         foreach (var plan in _plans) ResetState(plan, mode);
+        if (mode == ResetMode.FreshOptimizer)
+            for (int i = 0; i < _plans.Count; i++) ResetWrapperStates(i);
     }
 
     /// <summary>
@@ -157,6 +161,8 @@ public sealed partial class Optimizer
         if (!ReferenceEquals(selection.Parameters, Parameters))
             ThrowHelper.ThrowArgument(nameof(selection), "The row selection belongs to another parameter set than the optimizer's.");
         SyncPlans();
+        if (_wrappers.Length > 0)
+            ThrowHelper.ThrowInvalidOperation($"A selective step cannot run the step wrapper '{_wrappers[0].Name}'; use Step(gradients) or a chain without wrappers.");
         if (!IsFused)
         {
             var stage = _plans.SelectMany(p => p.Stages).First(s => s.Transform is not ElementwiseTransformation || s.Transform is ReducingTransformation);
@@ -282,6 +288,14 @@ public sealed partial class Optimizer
                     if (t.PerRow && t.Buffer.Rows != p.Rows)
                         ThrowHelper.ThrowInvalidOperation($"Row invariant broken: '{p.Name}/{plan.Stages[s].Path}/{t.Slot}' has {t.Buffer.Rows} rows but the parameter has {p.Rows}.");
             }
+        }
+        foreach (var (path, state) in WrapperStatesFor(p.Index))
+        {
+            if (forRowOperation && !state.SupportsRowOperations)
+                throw new NotSupportedException($"The state of the step wrapper at '{path}' for parameter '{p.Name}' cannot follow row operations (it holds copies of the parameter); reset it with ResetState or ResetAll instead.");
+            foreach (var t in state.Tensors)
+                if (t.PerRow && t.Buffer.Rows != p.Rows)
+                    ThrowHelper.ThrowInvalidOperation($"Row invariant broken: '{p.Name}/{path}/{t.Slot}' has {t.Buffer.Rows} rows but the parameter has {p.Rows}.");
         }
         if (_statistics.TryGetValue(p, out var stats))
             foreach (var (name, buffer, _) in stats)
