@@ -10,6 +10,8 @@ internal static class Program
         RootCommand root = new("momentum: gradient-based optimizers for .NET (Optax's design, torch.optim's numbers)");
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(TourCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -65,11 +65,7 @@ public sealed partial class Optimizer
             var gradient = gradients?.BufferIfPresent(p);
             Remap(p.Storage, values, 0f);
             var rowPlan = _plans[p.Index];
-            if (rowPlan.States is { } stageStates)
-                foreach (var state in stageStates)
-                    if (state is not null)
-                        foreach (var t in state.Tensors) Remap(t.Buffer, states, t.Initial);
-            foreach (var (_, state) in WrapperStatesFor(p.Index))
+            foreach (var (_, _, state) in RowStates(p.Index))
                 foreach (var t in state.Tensors) Remap(t.Buffer, states, t.Initial);
             if (_statistics.TryGetValue(p, out var stats))
                 foreach (var (_, buffer, initial) in stats) Remap(buffer, states, initial);
@@ -84,9 +80,7 @@ public sealed partial class Optimizer
     public void ResetAll(ResetMode mode)
     {
         SyncPlans();
-        foreach (var plan in _plans) ResetState(plan, mode);
-        if (mode == ResetMode.FreshOptimizer)
-            for (int i = 0; i < _plans.Count; i++) ResetWrapperStates(i);
+        for (int p = 0; p < _plans.Count; p++) ResetState(p, mode);
     }
 
     /// <summary>
@@ -162,7 +156,7 @@ public sealed partial class Optimizer
             ThrowHelper.ThrowArgument(nameof(selection), "The row selection belongs to another parameter set than the optimizer's.");
         SyncPlans();
         if (_wrappers.Length > 0)
-            ThrowHelper.ThrowInvalidOperation($"A selective step cannot run the step wrapper '{_wrappers[0].Name}'; use Step(gradients) or a chain without wrappers.");
+            ThrowHelper.ThrowInvalidOperation($"A selective step does not support whole-step wrappers such as '{_wrappers[0].Name}'.");
         if (!IsFused)
         {
             var stage = _plans.SelectMany(p => p.Stages).First(s => s.Transform is not ElementwiseTransformation || s.Transform is ReducingTransformation);
@@ -276,23 +270,10 @@ public sealed partial class Optimizer
     /// <summary>Validates the row invariant (and, before a row operation, that every state supports it) for one parameter.</summary>
     private void CheckRowState(Parameter p, bool forRowOperation)
     {
-        var plan = _plans[p.Index];
-        if (plan.States is { } states)
-        {
-            for (int s = 0; s < states.Length; s++)
-            {
-                if (states[s] is not { } state) continue;
-                if (forRowOperation && !state.SupportsRowOperations)
-                    throw new NotSupportedException($"The state of '{plan.Stages[s].Transform.Name}' (at '{plan.Stages[s].Path}') for parameter '{p.Name}' is not per-row, so its rows cannot be changed; reset it with ResetState or ResetAll instead.");
-                foreach (var t in state.Tensors)
-                    if (t.PerRow && t.Buffer.Rows != p.Rows)
-                        ThrowHelper.ThrowInvalidOperation($"Row invariant broken: '{p.Name}/{plan.Stages[s].Path}/{t.Slot}' has {t.Buffer.Rows} rows but the parameter has {p.Rows}.");
-            }
-        }
-        foreach (var (path, state) in WrapperStatesFor(p.Index))
+        foreach (var (name, path, state) in RowStates(p.Index))
         {
             if (forRowOperation && !state.SupportsRowOperations)
-                throw new NotSupportedException($"The state of the step wrapper at '{path}' for parameter '{p.Name}' cannot follow row operations (it holds copies of the parameter); reset it with ResetState or ResetAll instead.");
+                throw new NotSupportedException($"The state of '{name}' (at '{path}') for parameter '{p.Name}' is not per-row, so its rows cannot be changed; reset it with ResetState or ResetAll instead.");
             foreach (var t in state.Tensors)
                 if (t.PerRow && t.Buffer.Rows != p.Rows)
                     ThrowHelper.ThrowInvalidOperation($"Row invariant broken: '{p.Name}/{path}/{t.Slot}' has {t.Buffer.Rows} rows but the parameter has {p.Rows}.");
@@ -303,19 +284,30 @@ public sealed partial class Optimizer
                     ThrowHelper.ThrowInvalidOperation($"Row invariant broken: statistic '{name}' of '{p.Name}' has {buffer.Rows} rows but the parameter has {p.Rows}.");
     }
 
-    private static void ResetState(ParameterPlan plan, ResetMode mode)
+    /// <summary>Every state of one parameter that row operations must move: its stages' and its step wrappers'.</summary>
+    private IEnumerable<(string Name, string Path, TransformState State)> RowStates(int parameterIndex)
+    {
+        var plan = _plans[parameterIndex];
+        if (plan.States is { } states)
+            for (int s = 0; s < states.Length; s++)
+                if (states[s] is { } state) yield return (plan.Stages[s].Transform.Name, plan.Stages[s].Path, state);
+        for (int w = 0; w < _wrappers.Length; w++)
+            if (parameterIndex < _wrapperStates[w].Length && _wrapperStates[w][parameterIndex] is { } state)
+                yield return (_wrappers[w].Name, _wrapperPaths[w], state);
+    }
+
+    private void ResetState(int parameterIndex, ResetMode mode)
     {
         if (mode == ResetMode.FreshOptimizer)
         {
-            plan.States = null;
+            _plans[parameterIndex].States = null;
+            ResetWrapperStates(parameterIndex);
             return;
         }
         if (mode != ResetMode.KeepStep) ThrowHelper.ThrowArgument(nameof(mode), $"Unknown reset mode {mode}.");
-        if (plan.States is null) return;
-        foreach (var state in plan.States)
-            if (state is not null)
-                foreach (var t in state.Tensors)
-                    if (!t.IsCounter) t.Buffer.Fill(t.Initial);
+        foreach (var (_, _, state) in RowStates(parameterIndex))
+            foreach (var t in state.Tensors)
+                if (!t.IsCounter) t.Buffer.Fill(t.Initial);
     }
 
     /// <summary>Rewrites <paramref name="buffer"/> so that row r holds old row <c>sources[r]</c>, or <paramref name="initial"/> where it is −1.</summary>
@@ -411,7 +403,7 @@ public sealed partial class Optimizer
         public void ResetAll(ResetMode mode)
         {
             _optimizer.SyncPlans();
-            ResetState(_optimizer._plans[Parameter.Index], mode);
+            _optimizer.ResetState(Parameter.Index, mode);
         }
     }
 }

@@ -323,13 +323,3 @@ public sealed partial class Optimizer
         states[parameterIndex] = state;
     }
 }
-
-public sealed partial class Optimizer
-{
-    /// <summary>The step wrappers' states of one parameter, with their paths (for row operations and resets).</summary>
-    private IEnumerable<(string Path, TransformState State)> WrapperStatesFor(int parameterIndex)
-    {
-        for (int w = 0; w < _wrappers.Length; w++)
-            if (parameterIndex < _wrapperStates[w].Length && _wrapperStates[w][parameterIndex] is { } state) yield return (_wrapperPaths[w], state);
-    }
-}

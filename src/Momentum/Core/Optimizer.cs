@@ -35,10 +35,13 @@ public sealed partial class Optimizer
     private int[] _segStart = new int[16];
     private int[] _segLength = new int[16];
     private double[] _segPartial = new double[16];
+    private int[] _segBad = new int[16];
     private int[] _itemFirst = new int[17];
     private int _segCount;
     private int _itemCount;
     private int[] _active = [];
+    private int[] _activeLength = []; // per active parameter: its element count, cached by BuildWorkItems
+    private bool _specializedPrepared; // Step prepared the specialized chains without a reduction already
     private int _activeCount;
 
     /// <summary>Creates an optimizer for <paramref name="parameters"/>.</summary>
@@ -109,7 +112,8 @@ public sealed partial class Optimizer
         SyncPlans();
         if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
         CollectActive(gradients);
-        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFinite(gradients)) return false;
+        BuildWorkItems();
+        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFiniteItems()) return false;
 
         for (int a = 0; a < _activeCount; a++)
         {
@@ -117,8 +121,9 @@ public sealed partial class Optimizer
             plan.EnsureState();
             var info = new StepInfo(StepCount, plan.Parameter, loss);
             for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
+            if (plan.Specialized is { HasReduction: false } specialized) specialized.Prepare(plan); // else after the reduction
         }
-        BuildWorkItems();
+        _specializedPrepared = true;
         if (IsFused) RunFused(gradients, loss);
         else RunMaterialized(gradients, loss);
         StepCount++;
@@ -203,6 +208,7 @@ public sealed partial class Optimizer
         if (_plans.Count == Parameters.Count) return;
         for (int i = _plans.Count; i < Parameters.Count; i++) _plans.Add(new ParameterPlan(this, Parameters[i]));
         Array.Resize(ref _active, Parameters.Count);
+        Array.Resize(ref _activeLength, Parameters.Count);
         IsFused = _plans.TrueForAll(p => p.Fusable);
         Array.Resize(ref _groupTotals, _reductionGroups.Count);
     }
@@ -235,16 +241,28 @@ public sealed partial class Optimizer
         }
     }
 
+    /// <summary>Builds the work items and scans the active gradients; see <see cref="CheckFiniteItems"/>.</summary>
     private bool CheckFinite(GradientSet gradients)
     {
-        for (int a = 0; a < _activeCount; a++)
+        BuildWorkItems();
+        return CheckFiniteItems();
+    }
+
+    /// <summary>
+    /// Scans every active gradient (the current work items) for NaN/±∞ on the worker pool (each segment records its first bad index), then
+    /// reports the first bad element in parameter then index order, as a serial scan would.
+    /// </summary>
+    private bool CheckFiniteItems()
+    {
+        _body.Mode = BodyMode.CheckFinite;
+        WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+        for (int s = 0; s < _segCount; s++)
         {
-            var plan = _plans[_active[a]];
-            var g = plan.Gradient!.Span;
-            int bad = VectorMath.IndexOfNonFinite(g);
-            if (bad < 0) continue;
+            if (_segBad[s] < 0) continue;
+            var plan = _plans[_segParam[s]];
+            int bad = _segStart[s] + _segBad[s];
             if (Options.NonFiniteGradients == NonFiniteGradients.Throw)
-                throw new NonFiniteGradientException(plan.Parameter.Name, bad, g[bad]);
+                throw new NonFiniteGradientException(plan.Parameter.Name, bad, plan.Gradient!.Span[bad]);
             SkippedSteps++;
             return false;
         }
@@ -254,7 +272,7 @@ public sealed partial class Optimizer
     private void BuildWorkItems()
     {
         long total = 0;
-        for (int a = 0; a < _activeCount; a++) total += _plans[_active[a]].Parameter.Length;
+        for (int a = 0; a < _activeCount; a++) total += _activeLength[a] = _plans[_active[a]].Parameter.Length;
         int maxSegments = (int)Math.Min(int.MaxValue / 2, total / ChunkLength + 2L * _activeCount + 2);
         if (_segParam.Length < maxSegments)
         {
@@ -262,6 +280,7 @@ public sealed partial class Optimizer
             _segStart = new int[maxSegments];
             _segLength = new int[maxSegments];
             _segPartial = new double[maxSegments];
+            _segBad = new int[maxSegments];
             _itemFirst = new int[maxSegments + 1];
         }
         _segCount = 0;
@@ -270,7 +289,7 @@ public sealed partial class Optimizer
         for (int a = 0; a < _activeCount; a++)
         {
             int p = _active[a];
-            int length = _plans[p].Parameter.Length;
+            int length = _activeLength[a];
             int offset = 0;
             if (length >= ChunkLength)
             {
@@ -307,6 +326,12 @@ public sealed partial class Optimizer
             WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
             FinishReductions(round: 0, loss);
         }
+        for (int a = 0; a < _activeCount; a++)
+        {
+            var plan = _plans[_active[a]];
+            if (plan.Specialized is { } specialized && (specialized.HasReduction || !_specializedPrepared)) specialized.Prepare(plan);
+        }
+        _specializedPrepared = false;
         _body.Mode = BodyMode.Fused;
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
     }
@@ -376,7 +401,7 @@ public sealed partial class Optimizer
         }
     }
 
-    private enum BodyMode { ReduceGradients, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
+    private enum BodyMode { CheckFinite, ReduceGradients, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
 
     /// <summary>The per-work-item body; one instance per optimizer, so running it allocates nothing.</summary>
     private sealed class StepBody(Optimizer owner) : IParallelBody
@@ -393,6 +418,9 @@ public sealed partial class Optimizer
                 int start = o._segStart[s], length = o._segLength[s];
                 switch (Mode)
                 {
+                    case BodyMode.CheckFinite:
+                        o._segBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
+                        break;
                     case BodyMode.ReduceGradients:
                         o._segPartial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation r0
                             ? r0.Reduce(plan.Gradient!.Span.Slice(start, length)) : 0;
@@ -402,7 +430,8 @@ public sealed partial class Optimizer
                             ? r.Reduce(plan.Updates!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.Fused:
-                        Fused(plan, start, length, o._scratch[worker]);
+                        if (plan.Specialized is { } specialized) specialized.Run(start, length);
+                        else Fused(plan, start, length, o._scratch[worker]);
                         break;
                     case BodyMode.ElementwiseRound:
                         if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length);
@@ -457,6 +486,7 @@ public sealed partial class Optimizer
         public readonly int[] RunStarts;    // where each round's run of stages begins
         public readonly int[] RoundGroup;   // per round: the reduction group of an all-parameter reduction, else -1
         public readonly bool Fusable;
+        public readonly SpecializedChain? Specialized; // a one-pass kernel for a recognized chain (Optimizer.Fused.cs)
         public TransformState?[]? States;
         public RowBuffer? Updates;
         public RowBuffer? Gradient;         // this step's gradient, or null
@@ -483,6 +513,7 @@ public sealed partial class Optimizer
                 RoundGroup[r] = Stages[RunStarts[r]].Transform is ReducingTransformation { Scope: ReductionScope.AllParameters } red
                     ? owner.ReductionGroupOf(red, r) : -1;
             Fusable = RunStarts.Length <= 1 && Array.TrueForAll(Stages, s => s.Transform is ElementwiseTransformation);
+            if (Fusable && owner.Options.SpecializedKernels) Specialized = SpecializedChain.TryCreate(Stages);
         }
 
         public void EnsureState()

@@ -22,6 +22,9 @@ public sealed record OptimizerOptions
     /// <summary>What to do with non-finite gradients. Default: <see cref="NonFiniteGradients.Throw"/>.</summary>
     public NonFiniteGradients NonFiniteGradients { get; init; } = NonFiniteGradients.Throw;
 
+    /// <summary>Whether recognized chains run through the one-pass kernels (tests turn this off to compare with the generic path).</summary>
+    internal bool SpecializedKernels { get; init; } = true;
+
     internal void Validate()
     {
         if (Threads < 1) ThrowHelper.ThrowArgumentOutOfRange(nameof(Threads), Threads, "must be at least 1");

@@ -30,6 +30,17 @@ internal sealed class WorkerPool
     private int _participants;
     private int _joined;
     private ExceptionDispatchInfo? _error;
+    private long _workerAllocatedBytes;
+
+    /// <summary>
+    /// When set, helper workers add the bytes they allocate while running bodies to <see cref="WorkerAllocatedBytes"/>
+    /// (tests use it to prove that steps allocate nothing on any thread, which the process-wide counter cannot show
+    /// while a test runner allocates in the background).
+    /// </summary>
+    internal static bool TrackWorkerAllocations { get; set; }
+
+    /// <summary>Bytes allocated by helper workers inside bodies while <see cref="TrackWorkerAllocations"/> was set.</summary>
+    internal long WorkerAllocatedBytes => Interlocked.Read(ref _workerAllocatedBytes);
 
     /// <summary>The process-wide pool.</summary>
     public static WorkerPool Shared
@@ -92,7 +103,16 @@ internal sealed class WorkerPool
             _start.Wait();
             // Workers take worker ids 1..participants in the order they wake, so scratch buffers are never shared.
             int worker = Interlocked.Increment(ref _joined);
-            Work(worker);
+            if (TrackWorkerAllocations)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Work(worker);
+                Interlocked.Add(ref _workerAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            else
+            {
+                Work(worker);
+            }
             if (Interlocked.Decrement(ref _activeWorkers) == 0) _done.Set();
         }
     }

@@ -27,7 +27,11 @@ public sealed record AdamOptions
     /// <summary>Which step count the bias corrections use (default <see cref="Momentum.StepCounting.PerTensor"/>, as torch); see docs/DYNAMIC.md.</summary>
     public StepCounting StepCounting { get; init; }
 
-    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);
+    /// <summary>Store m and v in bfloat16 (float32 math; half the state memory; see <see cref="Transforms.ScaleByAdamBFloat16State"/>). Not with AMSGrad or per-row step counting. Default false.</summary>
+    public bool BFloat16State { get; init; }
+
+    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay,
+        BFloat16State && (Amsgrad || StepCounting != StepCounting.PerTensor));
 }
 
 /// <summary>The hyperparameters of <see cref="Optimizers.AdamW"/>, with torch.optim.AdamW's names and defaults.</summary>
@@ -57,7 +61,11 @@ public sealed record AdamWOptions
     /// <summary>Which step count the bias corrections use (default <see cref="Momentum.StepCounting.PerTensor"/>, as torch); see docs/DYNAMIC.md.</summary>
     public StepCounting StepCounting { get; init; }
 
-    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);
+    /// <summary>Store m and v in bfloat16 (float32 math; half the state memory; see <see cref="Transforms.ScaleByAdamBFloat16State"/>). Not with AMSGrad or per-row step counting. Default false.</summary>
+    public bool BFloat16State { get; init; }
+
+    internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay,
+        BFloat16State && (Amsgrad || StepCounting != StepCounting.PerTensor));
 }
 
 public static partial class Optimizers
@@ -77,7 +85,8 @@ public static partial class Optimizers
         return ChainOf(
             options.Maximize ? Transforms.Scale(-1) : null,
             options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
-            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad, stepCounting: options.StepCounting),
+            options.BFloat16State ? Transforms.ScaleByAdamBFloat16State(options.Beta1, options.Beta2, options.Epsilon)
+                : Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad, stepCounting: options.StepCounting),
             Transforms.ScaleByLearningRate(options.LearningRate));
     }
 
@@ -95,13 +104,15 @@ public static partial class Optimizers
         options.Validate();
         return ChainOf(
             options.Maximize ? Transforms.Scale(-1) : null,
-            Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad, stepCounting: options.StepCounting),
+            options.BFloat16State ? Transforms.ScaleByAdamBFloat16State(options.Beta1, options.Beta2, options.Epsilon)
+                : Transforms.ScaleByAdam(options.Beta1, options.Beta2, options.Epsilon, amsgrad: options.Amsgrad, stepCounting: options.StepCounting),
             options.WeightDecay != 0 ? Transforms.AddDecayedWeights(options.WeightDecay) : null,
             Transforms.ScaleByLearningRate(options.LearningRate));
     }
 
-    internal static void ValidateAdam(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay)
+    internal static void ValidateAdam(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, bool unsupportedBFloat16 = false)
     {
+        if (unsupportedBFloat16) ThrowHelper.ThrowArgument("BFloat16State", "bfloat16 state supports neither AMSGrad nor per-row step counting.");
         ValidateLearningRate(learningRate);
         Transforms.ValidateEpsilon(epsilon, "eps");
         Transforms.ValidateBetas(beta1, beta2);

@@ -209,9 +209,6 @@ internal sealed class LearningRateFreeParameterState : TransformState
             parameter.Values.CopyTo(Params0.Span);
         }
     }
-
-    /// <summary>θ₀ of a new row would have to be that row's value, which a row plan does not know yet.</summary>
-    public override bool SupportsRowOperations => Params0 is null;
 }
 
 /// <summary>Shared plumbing: per-parameter scalars and simple sums.</summary>

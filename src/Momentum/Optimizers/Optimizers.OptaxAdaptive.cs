@@ -23,6 +23,9 @@ public sealed record AcPropOptions
 
     /// <summary><c>mask</c>: which parameters to decay (true = decay); null decays all.</summary>
     public Func<Parameter, bool>? Mask { get; init; }
+
+    /// <summary>Which step count the bias correction and first-step rule use (default <see cref="Momentum.StepCounting.PerTensor"/>); see docs/DYNAMIC.md.</summary>
+    public StepCounting StepCounting { get; init; }
 }
 
 /// <summary>The hyperparameters of <see cref="Optimizers.AdaBelief"/>, with Optax's names and defaults.</summary>
@@ -53,7 +56,7 @@ public sealed record AdaBeliefOptions
     public bool Nesterov { get; init; }
 }
 
-/// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdam"/>, <see cref="Optimizers.OptaxNAdam"/> and <see cref="Optimizers.OptaxAdamW"/>/<see cref="Optimizers.NAdamW"/>, with Optax's names and defaults.</summary>
+/// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdam"/> and <see cref="Optimizers.OptaxNAdam"/>, with Optax's names and defaults.</summary>
 public sealed record OptaxAdamOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (Optax requires it; default here 1e-3).</summary>
@@ -71,13 +74,35 @@ public sealed record OptaxAdamOptions
     /// <summary><c>eps_root</c>: inside the square root (default 0).</summary>
     public double EpsRoot { get; init; }
 
-    /// <summary><c>weight_decay</c>: decoupled decay λ, used by the AdamW forms only (default 1e-4, Optax's adamw; torch uses 1e-2).</summary>
+    /// <summary><c>nesterov</c>: Dozat's Nesterov moment (default false; <see cref="Optimizers.OptaxNAdam"/> forces true).</summary>
+    public bool Nesterov { get; init; }
+}
+
+/// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdamW"/> and <see cref="Optimizers.NAdamW"/>, with Optax's names and defaults.</summary>
+public sealed record OptaxAdamWOptions
+{
+    /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (Optax requires it; default here 1e-3).</summary>
+    public Schedule LearningRate { get; init; } = 1e-3;
+
+    /// <summary><c>b1</c> (default 0.9).</summary>
+    public double B1 { get; init; } = 0.9;
+
+    /// <summary><c>b2</c> (default 0.999).</summary>
+    public double B2 { get; init; } = 0.999;
+
+    /// <summary><c>eps</c>: outside the square root (default 1e-8).</summary>
+    public double Eps { get; init; } = 1e-8;
+
+    /// <summary><c>eps_root</c>: inside the square root (default 0).</summary>
+    public double EpsRoot { get; init; }
+
+    /// <summary><c>weight_decay</c>: decoupled decay λ, multiplied by η (default 1e-4, Optax's; torch's AdamW uses 1e-2).</summary>
     public Schedule WeightDecay { get; init; } = 1e-4;
 
-    /// <summary><c>mask</c>: which parameters to decay (AdamW forms); null decays all.</summary>
+    /// <summary><c>mask</c>: which parameters to decay (true = decay); null decays all.</summary>
     public Func<Parameter, bool>? Mask { get; init; }
 
-    /// <summary><c>nesterov</c>: Dozat's Nesterov moment (default false; the NAdam forms force true).</summary>
+    /// <summary><c>nesterov</c>: Dozat's Nesterov moment (default false; <see cref="Optimizers.NAdamW"/> forces true).</summary>
     public bool Nesterov { get; init; }
 }
 
@@ -106,7 +131,7 @@ public sealed record AmsgradOptions
     public bool BiasCorrectionNu { get; init; } = true;
 }
 
-/// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdamax"/> and <see cref="Optimizers.AdamaxW"/>, with Optax's names and defaults.</summary>
+/// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdamax"/>, with Optax's names and defaults.</summary>
 public sealed record OptaxAdamaxOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
@@ -120,11 +145,27 @@ public sealed record OptaxAdamaxOptions
 
     /// <summary><c>eps</c>: inside the maximum (default 1e-8).</summary>
     public double Eps { get; init; } = 1e-8;
+}
 
-    /// <summary><c>weight_decay</c>: decoupled decay, AdamaxW only (default 1e-4).</summary>
+/// <summary>The hyperparameters of <see cref="Optimizers.AdamaxW"/>, with Optax's names and defaults.</summary>
+public sealed record AdamaxWOptions
+{
+    /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    public Schedule LearningRate { get; init; } = 1e-3;
+
+    /// <summary><c>b1</c> (default 0.9).</summary>
+    public double B1 { get; init; } = 0.9;
+
+    /// <summary><c>b2</c> (default 0.999).</summary>
+    public double B2 { get; init; } = 0.999;
+
+    /// <summary><c>eps</c>: inside the maximum (default 1e-8).</summary>
+    public double Eps { get; init; } = 1e-8;
+
+    /// <summary><c>weight_decay</c>: decoupled decay (default 1e-4).</summary>
     public Schedule WeightDecay { get; init; } = 1e-4;
 
-    /// <summary><c>mask</c>: which parameters to decay (AdamaxW); null decays all.</summary>
+    /// <summary><c>mask</c>: which parameters to decay; null decays all.</summary>
     public Func<Parameter, bool>? Mask { get; init; }
 }
 
@@ -254,7 +295,9 @@ public static partial class Optimizers
     /// <c>m_t = β1·m + (1−β1)·g</c>, <c>e = g − m_t</c> (the <b>new</b> m: the documented/paper form, which Optax's
     /// code adopted in bdd0ad77; its code at 2edbcbe used the previous m), <c>s_t = β2·s + (1−β2)·e² + ε_root</c>,
     /// <c>u = −η·(g/(√ŝ + ε) + λθ)</c> with <c>ŝ = s_{t−1}/(1−β2ᶜ)</c> from the <b>previous</b> step (c = count
-    /// before the step) and <c>ŝ := 1</c> on the first step. The numerator is the raw gradient. Counts are per
+    /// before the step) and <c>ŝ := 1</c> on the first step. The numerator is the raw gradient. Weight decay and mask
+    /// are Optax's: the decay is decoupled (added after the rescaling, so multiplied by η, as AdamW) and applies only
+    /// to the parameters the mask selects (the others get the ACProp step alone); λ = 0 omits the stage. Counts are per
     /// parameter (PyTorch semantics); Optax keeps one per pytree, which is identical whenever every parameter has a
     /// gradient every step.
     /// </remarks>
@@ -263,7 +306,7 @@ public static partial class Optimizers
         options ??= new AcPropOptions();
         ValidateLearningRate(options.LearningRate);
         return ChainOf(
-            Transforms.ScaleByAcProp(options.B1, options.B2, options.Eps, options.EpsRoot),
+            Transforms.ScaleByAcProp(options.B1, options.B2, options.Eps, options.EpsRoot, options.StepCounting),
             DecoupledDecay(options.WeightDecay, options.Mask),
             Transforms.ScaleByLearningRate(options.LearningRate));
     }
@@ -284,7 +327,7 @@ public static partial class Optimizers
     }
 
     /// <summary>Adam (Kingma and Ba, 2015, https://arxiv.org/abs/1412.6980) with Optax's semantics, spec name <c>optax.adam</c>.</summary>
-    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults. Weight decay and mask are ignored.</param>
+    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_adam(b1, b2, eps, eps_root, nesterov)</c> → <c>scale_by_learning_rate</c>:
     /// <c>u = −η·m̂/(√(v̂ + ε_root) + ε)</c>. Differs from torch's adam (<see cref="Adam"/>) only by ε_root and the
@@ -310,9 +353,9 @@ public static partial class Optimizers
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_adam</c> → <c>add_decayed_weights(λ, mask)</c> → <c>scale_by_learning_rate</c>:
     /// <c>u = −η·(m̂/(√(v̂ + ε_root) + ε) + λθ)</c>.</remarks>
-    public static GradientTransformation OptaxAdamW(OptaxAdamOptions? options = null)
+    public static GradientTransformation OptaxAdamW(OptaxAdamWOptions? options = null)
     {
-        options ??= new OptaxAdamOptions();
+        options ??= new OptaxAdamWOptions();
         ValidateLearningRate(options.LearningRate);
         return ChainOf(
             Transforms.ScaleByAdam(options.B1, options.B2, options.Eps, options.EpsRoot, nesterov: options.Nesterov),
@@ -324,8 +367,8 @@ public static partial class Optimizers
     /// <param name="options">The hyperparameters (Nesterov is forced on); <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>As <see cref="OptaxAdamW"/> with Dozat's Nesterov first moment.</remarks>
-    public static GradientTransformation NAdamW(OptaxAdamOptions? options = null) =>
-        OptaxAdamW((options ?? new OptaxAdamOptions()) with { Nesterov = true });
+    public static GradientTransformation NAdamW(OptaxAdamWOptions? options = null) =>
+        OptaxAdamW((options ?? new OptaxAdamWOptions()) with { Nesterov = true });
 
     /// <summary>AMSGrad (Reddi et al., 2018, https://openreview.net/forum?id=ryQu7f-RZ), Optax's <c>amsgrad</c>.</summary>
     /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults.</param>
@@ -343,7 +386,7 @@ public static partial class Optimizers
     }
 
     /// <summary>Adamax (Kingma and Ba, 2015, §7.1) with Optax's semantics, spec name <c>optax.adamax</c>.</summary>
-    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults. Weight decay is ignored.</param>
+    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_adamax</c> → <c>scale_by_learning_rate</c>: <c>v ← max(|g| + ε, β2·v)</c>, <c>u = −η·m̂/v</c>.</remarks>
     public static GradientTransformation OptaxAdamax(OptaxAdamaxOptions? options = null)
@@ -357,9 +400,9 @@ public static partial class Optimizers
     /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults (weight decay 1e-4).</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_adamax</c> → <c>add_decayed_weights(λ, mask)</c> → <c>scale_by_learning_rate</c>: <c>u = −η·(m̂/v + λθ)</c>.</remarks>
-    public static GradientTransformation AdamaxW(OptaxAdamaxOptions? options = null)
+    public static GradientTransformation AdamaxW(AdamaxWOptions? options = null)
     {
-        options ??= new OptaxAdamaxOptions();
+        options ??= new AdamaxWOptions();
         ValidateLearningRate(options.LearningRate);
         return ChainOf(
             Transforms.ScaleByAdamax(options.B1, options.B2, options.Eps),

@@ -133,14 +133,31 @@ public sealed record PolyakSgdOptions
     public string Variant { get; init; } = "sps";
 }
 
-/// <summary>The hyperparameters of <see cref="Optimizers.Signum"/>, <see cref="Optimizers.SignSgd"/> and <see cref="Optimizers.Sm3"/>, with Optax's names and defaults.</summary>
+/// <summary>The hyperparameters of <see cref="Optimizers.Signum"/>, with Optax's names and defaults.</summary>
 public sealed record SignumOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
     public Schedule LearningRate { get; init; } = 1e-3;
 
-    /// <summary><c>beta</c> (Signum) or <c>momentum</c> (SM3): the momentum decay (default 0.9; unused by SignSGD).</summary>
+    /// <summary><c>beta</c>: the momentum decay (default 0.9).</summary>
     public double Beta { get; init; } = 0.9;
+}
+
+/// <summary>The hyperparameters of <see cref="Optimizers.SignSgd"/>, with Optax's names and defaults.</summary>
+public sealed record SignSgdOptions
+{
+    /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    public Schedule LearningRate { get; init; } = 1e-3;
+}
+
+/// <summary>The hyperparameters of <see cref="Optimizers.Sm3"/>, with Optax's names and defaults.</summary>
+public sealed record Sm3Options
+{
+    /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    public Schedule LearningRate { get; init; } = 1e-3;
+
+    /// <summary><c>momentum</c>: the decay of the output EMA, SM3's β1 (default 0.9).</summary>
+    public double Momentum { get; init; } = 0.9;
 }
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptaxSgd"/>, with Optax's names and defaults.</summary>
@@ -364,12 +381,12 @@ public static partial class Optimizers
     }
 
     /// <summary>signSGD (Bernstein et al., 2018, https://arxiv.org/abs/1802.04434), Optax's <c>sign_sgd</c>.</summary>
-    /// <param name="options">The hyperparameters (Beta unused); <see langword="null"/> uses the defaults.</param>
+    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_sign</c> → <c>scale_by_learning_rate</c>: <c>u = −η·sign(g)</c>.</remarks>
-    public static GradientTransformation SignSgd(SignumOptions? options = null)
+    public static GradientTransformation SignSgd(SignSgdOptions? options = null)
     {
-        options ??= new SignumOptions();
+        options ??= new SignSgdOptions();
         ValidateLearningRate(options.LearningRate);
         return ChainOf(Transforms.ScaleBySign(), Transforms.ScaleByLearningRate(options.LearningRate));
     }
@@ -387,15 +404,15 @@ public static partial class Optimizers
     }
 
     /// <summary>SM3 (Anil et al., 2019, https://arxiv.org/abs/1901.11150), Optax's <c>sm3</c>.</summary>
-    /// <param name="options">The hyperparameters (Beta is SM3's momentum); <see langword="null"/> uses the defaults.</param>
+    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>Chain: <c>scale_by_sm3(b1 = momentum)</c> → <c>scale_by_learning_rate</c>; see <see cref="Transforms.ScaleBySm3"/>.
     /// Optax takes a constant lr here; a schedule also works.</remarks>
-    public static GradientTransformation Sm3(SignumOptions? options = null)
+    public static GradientTransformation Sm3(Sm3Options? options = null)
     {
-        options ??= new SignumOptions();
+        options ??= new Sm3Options();
         ValidateLearningRate(options.LearningRate);
-        return ChainOf(Transforms.ScaleBySm3(options.Beta), Transforms.ScaleByLearningRate(options.LearningRate));
+        return ChainOf(Transforms.ScaleBySm3(options.Momentum), Transforms.ScaleByLearningRate(options.LearningRate));
     }
 
     /// <summary>SGD with Optax's semantics, spec name <c>optax.sgd</c>.</summary>

@@ -158,9 +158,6 @@ internal sealed class ScheduleFreeState : TransformState
         AddScalar("weight_sum", () => WeightSum, v => WeightSum = v);
         AddScalar("max_lr", () => MaxLr, v => MaxLr = v);
     }
-
-    /// <summary>z of a new row would have to be that row's value, which a row plan does not know yet.</summary>
-    public override bool SupportsRowOperations => false;
 }
 
 /// <summary>See <see cref="Optimizers.ScheduleFree"/>.</summary>

@@ -11,8 +11,8 @@ public static partial class Schedules
     /// <remarks><c>v(t) = I·((1 − a)·c^p + a)</c> with <c>c = ½(1 + cos(π·min(t, T)/T))</c>; after T it stays at <c>a·I</c>.</remarks>
     public static Schedule CosineDecay(double initValue, long decaySteps, double alpha = 0, double exponent = 1)
     {
-        Finite(initValue, nameof(initValue));
-        Positive(decaySteps, nameof(decaySteps));
+        Finite(initValue, "init_value");
+        Positive(decaySteps, "decay_steps");
         Finite(alpha, nameof(alpha));
         Finite(exponent, nameof(exponent));
         return new CosineDecaySchedule(initValue, decaySteps, alpha, exponent);
@@ -36,12 +36,12 @@ public static partial class Schedules
     /// </remarks>
     public static Schedule WarmupCosineDecay(double initValue, double peakValue, long warmupSteps, long decaySteps, double endValue = 0, double exponent = 1)
     {
-        Finite(initValue, nameof(initValue));
-        Finite(peakValue, nameof(peakValue));
-        Finite(endValue, nameof(endValue));
-        NonNegative(warmupSteps, nameof(warmupSteps));
+        Finite(initValue, "init_value");
+        Finite(peakValue, "peak_value");
+        Finite(endValue, "end_value");
+        NonNegative(warmupSteps, "warmup_steps");
         if (decaySteps <= warmupSteps)
-            ThrowHelper.ThrowArgumentOutOfRange(nameof(decaySteps), decaySteps, $"must be greater than warmup_steps ({warmupSteps}): it includes the warmup");
+            throw new ArgumentOutOfRangeException("decay_steps", $"decay_steps must be greater than warmup_steps ({warmupSteps}), as it includes the warmup; got {decaySteps}.");
         double alpha = peakValue == 0 ? 0 : endValue / peakValue;
         return Join([Linear(initValue, peakValue, warmupSteps), CosineDecay(peakValue, decaySteps - warmupSteps, alpha, exponent)], [warmupSteps]);
     }
@@ -56,7 +56,7 @@ public static partial class Schedules
     public static Schedule Sgdr(params (double InitValue, double PeakValue, long WarmupSteps, long DecaySteps, double EndValue)[] cycles)
     {
         ArgumentNullException.ThrowIfNull(cycles);
-        if (cycles.Length == 0) ThrowHelper.ThrowArgument(nameof(cycles), "sgdr_schedule needs at least one cycle.");
+        if (cycles.Length == 0) ThrowHelper.ThrowArgument("cosine_kwargs", "sgdr_schedule needs at least one cycle.");
         var schedules = new Schedule[cycles.Length];
         var boundaries = new long[cycles.Length - 1];
         long start = 0;

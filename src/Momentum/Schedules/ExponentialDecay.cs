@@ -17,12 +17,12 @@ public static partial class Schedules
     public static Schedule ExponentialDecay(double initValue, long transitionSteps, double decayRate, long transitionBegin = 0,
         bool staircase = false, double? endValue = null)
     {
-        Finite(initValue, nameof(initValue));
-        NonNegative(transitionSteps, nameof(transitionSteps));
-        Finite(decayRate, nameof(decayRate));
-        if (decayRate < 0) ThrowHelper.ThrowArgumentOutOfRange(nameof(decayRate), decayRate, "must be ≥ 0");
-        NonNegative(transitionBegin, nameof(transitionBegin));
-        if (endValue is { } e) Finite(e, nameof(endValue));
+        Finite(initValue, "init_value");
+        NonNegative(transitionSteps, "transition_steps");
+        Finite(decayRate, "decay_rate");
+        if (decayRate < 0) ThrowHelper.ThrowArgumentOutOfRange("decay_rate", decayRate, "must be ≥ 0");
+        NonNegative(transitionBegin, "transition_begin");
+        if (endValue is { } e) Finite(e, "end_value");
         if (transitionSteps == 0 || decayRate == 0) return Schedule.Constant(initValue);
         return new ExponentialDecaySchedule(initValue, transitionSteps, decayRate, transitionBegin, staircase, endValue);
     }
@@ -44,7 +44,7 @@ public static partial class Schedules
     public static Schedule WarmupExponentialDecay(double initValue, double peakValue, long warmupSteps, long transitionSteps, double decayRate,
         long transitionBegin = 0, bool staircase = false, double? endValue = null)
     {
-        NonNegative(warmupSteps, nameof(warmupSteps));
+        NonNegative(warmupSteps, "warmup_steps");
         return Join([Linear(initValue, peakValue, warmupSteps), ExponentialDecay(peakValue, transitionSteps, decayRate, transitionBegin, staircase, endValue)],
             [warmupSteps]);
     }

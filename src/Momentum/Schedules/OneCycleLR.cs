@@ -28,7 +28,7 @@ public static partial class Schedules
     /// Phases end at steps <c>e₁ = pctStart·N − 1</c> and <c>N − 1</c> (three-phase: <c>pctStart·N − 1</c>,
     /// <c>2·pctStart·N − 2</c>, <c>N − 1</c>); in the phase from step s to e the rate anneals from its start to its end value
     /// with <c>τ = (k − s)/(e − s)</c>. torch raises when stepped past N; this schedule stays at the final rate
-    /// <c>maxLr/(d·f)</c> from step N − 1 on.
+    /// <c>maxLr/(d·f)</c> from step N − 1 on. A phase of zero length (which makes torch divide by zero) ends at once.
     /// </remarks>
     public static Schedule OneCycleLR(double maxLr, long totalSteps, double pctStart = 0.3, AnnealStrategy annealStrategy = AnnealStrategy.Cos,
         double divFactor = 25, double finalDivFactor = 1e4, bool threePhase = false)
@@ -72,7 +72,9 @@ internal sealed class OneCycleLRSchedule(double maxLr, long totalSteps, double[]
             double endStep = ends[i];
             if (k <= endStep || i == ends.Length - 1)
             {
-                double pct = (k - startStep) / (endStep - startStep);
+                // A phase of zero length (e.g. pct_start·N = 1) makes torch divide by zero; here it ends at once.
+                double length = endStep - startStep;
+                double pct = length == 0 ? 1 : (k - startStep) / length;
                 double start = starts[i], end = targets[i];
                 return cosine ? end + (start - end) / 2.0 * (Math.Cos(Math.PI * pct) + 1) : (end - start) * pct + start;
             }

@@ -20,8 +20,8 @@ public static partial class Schedules
     /// <remarks><c>v(t) = I·Π{sᵢ : bᵢ ≤ t}</c>, multiplied in increasing order of bᵢ.</remarks>
     public static Schedule PiecewiseConstant(double initValue, IReadOnlyDictionary<long, double>? boundariesAndScales = null)
     {
-        Finite(initValue, nameof(initValue));
-        var (bounds, scales) = SortBoundaries(boundariesAndScales, nameof(boundariesAndScales));
+        Finite(initValue, "init_value");
+        var (bounds, scales) = SortBoundaries(boundariesAndScales, "boundaries_and_scales");
         var values = new double[bounds.Length + 1];
         values[0] = initValue;
         for (int i = 0; i < bounds.Length; i++) values[i + 1] = values[i] * scales[i];
@@ -39,9 +39,9 @@ public static partial class Schedules
     /// </remarks>
     public static Schedule PiecewiseInterpolate(Interpolation interpolation, double initValue, IReadOnlyDictionary<long, double>? boundariesAndScales = null)
     {
-        if (!Enum.IsDefined(interpolation)) ThrowHelper.ThrowArgument(nameof(interpolation), $"'{interpolation}' is not an interpolation type.");
-        Finite(initValue, nameof(initValue));
-        var (b, scales) = SortBoundaries(boundariesAndScales, nameof(boundariesAndScales));
+        if (!Enum.IsDefined(interpolation)) ThrowHelper.ThrowArgument("interpolate_type", $"'{interpolation}' is not an interpolation type.");
+        Finite(initValue, "init_value");
+        var (b, scales) = SortBoundaries(boundariesAndScales, "boundaries_and_scales");
         var bounds = new long[b.Length + 1];
         var values = new double[b.Length + 1];
         values[0] = initValue;
@@ -68,10 +68,10 @@ public static partial class Schedules
     public static Schedule LinearOneCycle(long transitionSteps, double peakValue, double pctStart = 0.3, double pctFinal = 0.85,
         double divFactor = 25, double finalDivFactor = 1e4)
     {
-        Positive(transitionSteps, nameof(transitionSteps));
+        Positive(transitionSteps, "transition_steps");
         ValidateOneCycle(peakValue, pctStart, divFactor, finalDivFactor);
-        Finite(pctFinal, nameof(pctFinal));
-        if (pctFinal < 0 || pctFinal > 1) ThrowHelper.ThrowArgumentOutOfRange(nameof(pctFinal), pctFinal, "must be in [0, 1]");
+        Finite(pctFinal, "pct_final");
+        if (pctFinal < 0 || pctFinal > 1) ThrowHelper.ThrowArgumentOutOfRange("pct_final", pctFinal, "must be in [0, 1]");
         var scales = new Dictionary<long, double>
         {
             [(long)(pctStart * transitionSteps)] = divFactor,
@@ -91,7 +91,7 @@ public static partial class Schedules
     /// <remarks>Cosine interpolation through P/d at 0, P at ⌊pctStart·T⌋ and P/(d·f) at T.</remarks>
     public static Schedule CosineOneCycle(long transitionSteps, double peakValue, double pctStart = 0.3, double divFactor = 25, double finalDivFactor = 1e4)
     {
-        Positive(transitionSteps, nameof(transitionSteps));
+        Positive(transitionSteps, "transition_steps");
         ValidateOneCycle(peakValue, pctStart, divFactor, finalDivFactor);
         var scales = new Dictionary<long, double>
         {
@@ -103,13 +103,13 @@ public static partial class Schedules
 
     private static void ValidateOneCycle(double peakValue, double pctStart, double divFactor, double finalDivFactor)
     {
-        Finite(peakValue, nameof(peakValue));
-        Finite(pctStart, nameof(pctStart));
-        if (pctStart < 0 || pctStart > 1) ThrowHelper.ThrowArgumentOutOfRange(nameof(pctStart), pctStart, "must be in [0, 1]");
-        Finite(divFactor, nameof(divFactor));
-        if (divFactor <= 0) ThrowHelper.ThrowArgumentOutOfRange(nameof(divFactor), divFactor, "must be > 0");
-        Finite(finalDivFactor, nameof(finalDivFactor));
-        if (finalDivFactor <= 0) ThrowHelper.ThrowArgumentOutOfRange(nameof(finalDivFactor), finalDivFactor, "must be > 0");
+        Finite(peakValue, "peak_value");
+        Finite(pctStart, "pct_start");
+        if (pctStart < 0 || pctStart > 1) ThrowHelper.ThrowArgumentOutOfRange("pct_start", pctStart, "must be in [0, 1]");
+        Finite(divFactor, "div_factor");
+        if (divFactor <= 0) ThrowHelper.ThrowArgumentOutOfRange("div_factor", divFactor, "must be > 0");
+        Finite(finalDivFactor, "final_div_factor");
+        if (finalDivFactor <= 0) ThrowHelper.ThrowArgumentOutOfRange("final_div_factor", finalDivFactor, "must be > 0");
     }
 
     private static (long[] Bounds, double[] Scales) SortBoundaries(IReadOnlyDictionary<long, double>? boundariesAndScales, string paramName)

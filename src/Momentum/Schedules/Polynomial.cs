@@ -21,11 +21,11 @@ public static partial class Schedules
     /// <remarks><c>v(t) = (I − E)·(1 − τ/T)^p + E</c> with <c>τ = clip(t − B, 0, T)</c>.</remarks>
     public static Schedule Polynomial(double initValue, double endValue, double power, long transitionSteps, long transitionBegin = 0)
     {
-        Finite(initValue, nameof(initValue));
-        Finite(endValue, nameof(endValue));
+        Finite(initValue, "init_value");
+        Finite(endValue, "end_value");
         Finite(power, nameof(power));
-        NonNegative(transitionSteps, nameof(transitionSteps));
-        NonNegative(transitionBegin, nameof(transitionBegin));
+        NonNegative(transitionSteps, "transition_steps");
+        NonNegative(transitionBegin, "transition_begin");
         return transitionSteps == 0 ? Schedule.Constant(initValue) : new PolynomialSchedule(initValue, endValue, power, transitionSteps, transitionBegin);
     }
 

@@ -26,13 +26,32 @@ public static partial class Schedules
     /// <summary>Throws unless <paramref name="value"/> is ≥ 0.</summary>
     internal static void NonNegative(long value, string paramName)
     {
-        if (value < 0) ThrowHelper.ThrowArgumentOutOfRange(paramName, value, "must be ≥ 0");
+        if (value < 0) throw new ArgumentOutOfRangeException(paramName, $"{paramName} must be ≥ 0; got {value}.");
     }
 
     /// <summary>Throws unless <paramref name="value"/> is &gt; 0.</summary>
     internal static void Positive(long value, string paramName)
     {
-        if (value <= 0) ThrowHelper.ThrowArgumentOutOfRange(paramName, value, "must be > 0");
+        if (value <= 0) throw new ArgumentOutOfRangeException(paramName, $"{paramName} must be > 0; got {value}.");
+    }
+
+    /// <summary>
+    /// The state scalars of the stateful schedules inside <paramref name="schedule"/> (itself, or the parts of joined and
+    /// chained schedules), with slot names <c>schedule.[i.]slot</c>; empty for stateless schedules.
+    /// </summary>
+    internal static List<(string Slot, StateScalar Scalar)> StateScalarsOf(Schedule schedule)
+    {
+        var result = new List<(string, StateScalar)>();
+        Collect(schedule, "schedule", result);
+        return result;
+
+        static void Collect(Schedule s, string prefix, List<(string, StateScalar)> into)
+        {
+            if (s is ReduceLROnPlateauSchedule plateau)
+                foreach (var scalar in plateau.Scalars) into.Add((prefix + "." + scalar.Slot, scalar));
+            if (s is ICompositeSchedule composite)
+                for (int i = 0; i < composite.Parts.Count; i++) Collect(composite.Parts[i], prefix + "." + i.ToString(System.Globalization.CultureInfo.InvariantCulture), into);
+        }
     }
 
     /// <summary>Throws unless <paramref name="schedule"/> is not null.</summary>

@@ -41,7 +41,7 @@ public static partial class Schedules
                 ThrowHelper.ThrowArgument(nameof(schedules), $"Schedule {i} of chained_scheduler is not a torch-style scheduler (step_lr, exponential_lr, ...).");
                 return null!;
             }
-            if (t.BaseLearningRate != torch.FirstOrDefault()?.BaseLearningRate && i > 0)
+            if (i > 0 && t.BaseLearningRate != torch[0].BaseLearningRate)
                 ThrowHelper.ThrowArgument(nameof(schedules), $"The schedulers of chained_scheduler must share one learning rate: {ThrowHelper.Format(torch[0].BaseLearningRate)} and {ThrowHelper.Format(t.BaseLearningRate)}.");
             torch[i] = t;
         }

@@ -19,7 +19,7 @@ internal static class OptaxSpecs
 
     private static void RegisterAliases(SpecRegistry r)
     {
-        r.Register("acprop", "optax.contrib.acprop(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, weight_decay=0)", a => Optimizers.AcProp(new AcPropOptions
+        r.Register("acprop", "optax.contrib.acprop(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, weight_decay=0, step_count='per_tensor')", a => Optimizers.AcProp(new AcPropOptions
         {
             LearningRate = Lr(a, 1e-3),
             B1 = a.Number("b1", 0.9),
@@ -27,6 +27,7 @@ internal static class OptaxSpecs
             Eps = a.Number("eps", 1e-16),
             EpsRoot = a.Number("eps_root", 1e-16),
             WeightDecay = a.Schedule("weight_decay", 0),
+            StepCounting = StepCounts.FromSpec(a),
         }));
         r.Register("adabelief", "optax.adabelief(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, weight_decay=0, nesterov=false)", a => Optimizers.AdaBelief(new AdaBeliefOptions
         {
@@ -57,7 +58,14 @@ internal static class OptaxSpecs
                 Factored = a.Bool("factored", true),
             });
         });
-        r.Register("adamaxw", "optax.adamaxw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-4)", a => Optimizers.AdamaxW(Adamax(a, 1e-4)));
+        r.Register("adamaxw", "optax.adamaxw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-4)", a => Optimizers.AdamaxW(new AdamaxWOptions
+        {
+            LearningRate = Lr(a, 1e-3),
+            B1 = a.Number("b1", 0.9),
+            B2 = a.Number("b2", 0.999),
+            Eps = a.Number("eps", 1e-8),
+            WeightDecay = a.Schedule("weight_decay", 1e-4),
+        }));
         r.Register("adan", "optax.adan(learning_rate=1e-3, b1=0.98, b2=0.92, b3=0.99, eps=1e-8, eps_root=1e-8, weight_decay=0)", a => Optimizers.Adan(new AdanOptions
         {
             LearningRate = Lr(a, 1e-3),
@@ -108,7 +116,7 @@ internal static class OptaxSpecs
             B2 = a.Number("b2", 0.99),
             WeightDecay = a.Schedule("weight_decay", 1e-3),
         }));
-        r.Register("nadamw", "optax.nadamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, eps_root=0, weight_decay=1e-4)", a => Optimizers.NAdamW(Adam(a, withDecay: true)));
+        r.Register("nadamw", "optax.nadamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, eps_root=0, weight_decay=1e-4)", a => Optimizers.NAdamW(AdamW(a)));
         r.Register("noisy_sgd", "optax.noisy_sgd(learning_rate=1e-3, eta=0.01, gamma=0.55, seed=0): deterministic counter-based noise", a => Optimizers.NoisySgd(new NoisySgdOptions
         {
             LearningRate = Lr(a, 1e-3),
@@ -154,16 +162,16 @@ internal static class OptaxSpecs
             Eps = a.Number("eps", 0),
             Variant = a.String("variant", "sps")!,
         }));
-        r.Register("sign_sgd", "optax.sign_sgd(learning_rate=1e-3)", a => Optimizers.SignSgd(new SignumOptions { LearningRate = Lr(a, 1e-3) }));
+        r.Register("sign_sgd", "optax.sign_sgd(learning_rate=1e-3)", a => Optimizers.SignSgd(new SignSgdOptions { LearningRate = Lr(a, 1e-3) }));
         r.Register("signum", "optax.signum(learning_rate=1e-3, beta=0.9)", a => Optimizers.Signum(new SignumOptions
         {
             LearningRate = Lr(a, 1e-3),
             Beta = a.Number("beta", 0.9),
         }));
-        r.Register("sm3", "optax.sm3(learning_rate=1e-3, momentum=0.9)", a => Optimizers.Sm3(new SignumOptions
+        r.Register("sm3", "optax.sm3(learning_rate=1e-3, momentum=0.9)", a => Optimizers.Sm3(new Sm3Options
         {
             LearningRate = Lr(a, 1e-3),
-            Beta = a.Number("momentum", 0.9),
+            Momentum = a.Number("momentum", 0.9),
         }));
         r.Register("yogi", "optax.yogi(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-3)", a => Optimizers.Yogi(new YogiOptions
         {
@@ -174,30 +182,24 @@ internal static class OptaxSpecs
         }));
     }
 
-    private static OptaxAdamOptions Adam(SpecArguments a, bool withDecay)
+    private static OptaxAdamOptions Adam(SpecArguments a) => new()
     {
-        var options = new OptaxAdamOptions
-        {
-            LearningRate = Lr(a, 1e-3),
-            B1 = a.Number("b1", 0.9),
-            B2 = a.Number("b2", 0.999),
-            Eps = a.Number("eps", 1e-8),
-            EpsRoot = a.Number("eps_root", 0),
-        };
-        return withDecay ? options with { WeightDecay = a.Schedule("weight_decay", 1e-4) } : options;
-    }
+        LearningRate = Lr(a, 1e-3),
+        B1 = a.Number("b1", 0.9),
+        B2 = a.Number("b2", 0.999),
+        Eps = a.Number("eps", 1e-8),
+        EpsRoot = a.Number("eps_root", 0),
+    };
 
-    private static OptaxAdamaxOptions Adamax(SpecArguments a, double? weightDecay)
+    private static OptaxAdamWOptions AdamW(SpecArguments a) => new()
     {
-        var options = new OptaxAdamaxOptions
-        {
-            LearningRate = Lr(a, 1e-3),
-            B1 = a.Number("b1", 0.9),
-            B2 = a.Number("b2", 0.999),
-            Eps = a.Number("eps", 1e-8),
-        };
-        return weightDecay is { } wd ? options with { WeightDecay = a.Schedule("weight_decay", wd) } : options;
-    }
+        LearningRate = Lr(a, 1e-3),
+        B1 = a.Number("b1", 0.9),
+        B2 = a.Number("b2", 0.999),
+        Eps = a.Number("eps", 1e-8),
+        EpsRoot = a.Number("eps_root", 0),
+        WeightDecay = a.Schedule("weight_decay", 1e-4),
+    };
 
     private static void RegisterOptaxVersions(SpecRegistry r)
     {
@@ -208,10 +210,10 @@ internal static class OptaxSpecs
             Nesterov = a.Bool("nesterov", false),
         }));
         r.Register("optax.adam", "optax.adam(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, eps_root=0, nesterov=false)", a =>
-            Optimizers.OptaxAdam(Adam(a, withDecay: false) with { Nesterov = a.Bool("nesterov", false) }));
+            Optimizers.OptaxAdam(Adam(a) with { Nesterov = a.Bool("nesterov", false) }));
         r.Register("optax.adamw", "optax.adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, eps_root=0, weight_decay=1e-4, nesterov=false)", a =>
-            Optimizers.OptaxAdamW(Adam(a, withDecay: true) with { Nesterov = a.Bool("nesterov", false) }));
-        r.Register("optax.nadam", "optax.nadam(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, eps_root=0)", a => Optimizers.OptaxNAdam(Adam(a, withDecay: false)));
+            Optimizers.OptaxAdamW(AdamW(a) with { Nesterov = a.Bool("nesterov", false) }));
+        r.Register("optax.nadam", "optax.nadam(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, eps_root=0)", a => Optimizers.OptaxNAdam(Adam(a)));
         r.Register("optax.radam", "optax.radam(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, eps_root=0, threshold=5, nesterov=false)", a => Optimizers.OptaxRadam(new OptaxRadamOptions
         {
             LearningRate = Lr(a, 1e-3),
@@ -247,7 +249,13 @@ internal static class OptaxSpecs
             Eps = a.Number("eps", 1e-6),
             WeightDecay = a.Schedule("weight_decay", 0),
         }));
-        r.Register("optax.adamax", "optax.adamax(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8)", a => Optimizers.OptaxAdamax(Adamax(a, null)));
+        r.Register("optax.adamax", "optax.adamax(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8)", a => Optimizers.OptaxAdamax(new OptaxAdamaxOptions
+        {
+            LearningRate = Lr(a, 1e-3),
+            B1 = a.Number("b1", 0.9),
+            B2 = a.Number("b2", 0.999),
+            Eps = a.Number("eps", 1e-8),
+        }));
         r.Register("optax.rprop", "optax.rprop(learning_rate=1e-2, eta_minus=0.5, eta_plus=1.2, min_step_size=1e-6, max_step_size=50)", a =>
         {
             var lr = Lr(a, 1e-2);
@@ -269,11 +277,11 @@ internal static class OptaxSpecs
             a.Bool("factored", true), a.Number("decay_rate", 0.8), a.Integer("step_offset", 0), (int)Math.Min(a.Integer("min_dim_size_to_factor", 128), int.MaxValue), a.Number("epsilon", 1e-30)));
         r.Register("scale_by_belief", "scale_by_belief(b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, nesterov=false)", a => Transforms.ScaleByBelief(
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-16), a.Number("eps_root", 1e-16), a.Bool("nesterov", false)));
-        r.Register("scale_by_acprop", "scale_by_acprop(b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16)", a => Transforms.ScaleByAcProp(
-            a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-16), a.Number("eps_root", 1e-16)));
+        r.Register("scale_by_acprop", "scale_by_acprop(b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, step_count='per_tensor')", a => Transforms.ScaleByAcProp(
+            a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-16), a.Number("eps_root", 1e-16), StepCounts.FromSpec(a)));
         r.Register("scale_by_optimistic_gradient", "scale_by_optimistic_gradient(alpha=1, beta=1)", a => Transforms.ScaleByOptimisticGradient(
             a.Number("alpha", 1), a.Number("beta", 1)));
-        r.Register("scale_by_lion", "scale_by_lion(b1=0.9, b2=0.99)", a => Transforms.ScaleByLion(a.Number("b1", 0.9), a.Number("b2", 0.99)));
+        r.Register("scale_by_lion", "scale_by_lion(b1=0.9, b2=0.99, mode='hard'|'refined')", a => Transforms.ScaleByLion(a.Number("b1", 0.9), a.Number("b2", 0.99), a.String("mode", "hard")!));
         r.Register("scale_by_amsgrad", "scale_by_amsgrad(b1=0.9, b2=0.999, eps=1e-8, eps_root=0, bias_correction_mu=true, bias_correction_nu=true)", a => Transforms.ScaleByAmsgrad(
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-8), a.Number("eps_root", 0), a.Bool("bias_correction_mu", true), a.Bool("bias_correction_nu", true)));
         r.Register("scale_by_adan", "scale_by_adan(b1=0.98, b2=0.92, b3=0.99, eps=1e-8, eps_root=0)", a => Transforms.ScaleByAdan(

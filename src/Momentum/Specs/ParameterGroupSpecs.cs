@@ -54,7 +54,7 @@ internal static class ParameterGroupSpecs
                 }
             }
             if (patterns.Length == 0) throw new SpecException(group.Position, $"group {i} of '{call.Name}' needs params='pattern' (or a list of patterns)");
-            var merged = baseArgs.Where(b => b.Key is null || !overrides.Exists(o => o.Key == b.Key)).Concat(overrides).ToList();
+            var merged = baseArgs.Where(b => b.Key is null || !overrides.Exists(o => SameKey(o.Key!, b.Key))).Concat(overrides).ToList();
             GradientTransformation transformation;
             try
             {
@@ -75,6 +75,10 @@ internal static class ParameterGroupSpecs
             throw new SpecException(groupsArg.Position, $"{call.Name}: {e.Message}");
         }
     }
+
+    /// <summary>Whether a group's key replaces a base key: the same key, or <c>lr</c> and <c>learning_rate</c> (both accepted by Optax-named optimizers).</summary>
+    private static bool SameKey(string groupKey, string baseKey) =>
+        groupKey == baseKey || (groupKey is "lr" or "learning_rate" && baseKey is "lr" or "learning_rate");
 
     private static string[] Patterns(SpecArgument arg)
     {

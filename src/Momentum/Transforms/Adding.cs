@@ -31,6 +31,9 @@ internal sealed class AddDecayedWeightsTransformation(Schedule weightDecay) : El
 
     public override string Name => "add_decayed_weights";
 
+    /// <summary>This step's λ as <see cref="Apply"/> uses it, for the engine's specialized kernels.</summary>
+    internal float ValueFor(TransformState? state) => state is StepScalarState s ? s.Value : _constant;
+
     public override TransformState? CreateState(Parameter parameter) => WeightDecay.IsConstant ? null : new StepScalarState(parameter);
 
     public override void BeginStep(TransformState? state, in StepInfo step)

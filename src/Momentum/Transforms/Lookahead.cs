@@ -54,9 +54,6 @@ internal sealed class LookaheadState : TransformState
         parameter.Values.CopyTo(Slow.Span);
         AddScalar("steps_since_sync", () => StepsSinceSync, v => StepsSinceSync = (long)v);
     }
-
-    /// <summary>The slow weights of a new row would have to be that row's value, which a row plan does not know yet.</summary>
-    public override bool SupportsRowOperations => false;
 }
 
 /// <summary>See <see cref="Transforms.Lookahead"/>.</summary>

@@ -90,6 +90,9 @@ internal sealed partial class ScaleByAdamTransformation(double b1, double b2, do
 
     public StepCounting StepCounting => stepCounting;
 
+    /// <summary>The constants as <see cref="Apply"/> uses them, for the engine's specialized kernels.</summary>
+    internal (float B1, float C1, float B2, float C2, float Eps, bool Amsgrad) FusedConstants => (_b1, _c1, _b2, _c2, _eps, amsgrad);
+
     public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamState(parameter, amsgrad, stepCounting == StepCounting.PerRow);
 
     public override void BeginStep(TransformState? state, in StepInfo step)
@@ -107,11 +110,11 @@ internal sealed partial class ScaleByAdamTransformation(double b1, double b2, do
     /// <summary>The step scalars for count t (t = 0: no bias correction).</summary>
     private void Scalars(long t, out float momentScale, out float gradientScale, out float sqrtBc2, out float epsRootTimesBc2)
     {
-        double bc1 = t == 0 ? 1 : 1 - Math.Pow(b1, t);
-        double bc2 = t == 0 ? 1 : 1 - Math.Pow(b2, t);
+        double bc1 = t == 0 ? 1 : 1 - PowCache.Pow(b1, t);
+        double bc2 = t == 0 ? 1 : 1 - PowCache.Pow(b2, t);
         if (nesterov)
         {
-            momentScale = (float)(b1 / (t == 0 ? 1 : 1 - Math.Pow(b1, t + 1)));
+            momentScale = (float)(b1 / (t == 0 ? 1 : 1 - PowCache.Pow(b1, t + 1)));
             gradientScale = (float)((1 - b1) / bc1);
         }
         else

@@ -284,9 +284,6 @@ internal sealed class CocobState : TransformState
         Subgradients = AddTensor("subgradients");
         Reward = AddTensor("reward");
     }
-
-    /// <summary>init_particles of a new row would have to be that row's value, which a row plan does not know yet.</summary>
-    public override bool SupportsRowOperations => false;
 }
 
 /// <summary>See <see cref="Transforms.ScaleByCocob"/>.</summary>

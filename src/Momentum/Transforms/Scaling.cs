@@ -36,6 +36,9 @@ internal sealed class ScaleTransformation(double factor) : ElementwiseTransforma
 
     public override string Name => "scale";
 
+    /// <summary>The factor as applied, for the engine's specialized kernels.</summary>
+    internal float Factor => _factor;
+
     public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, _factor);
 }
 
@@ -46,14 +49,29 @@ internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, b
 
     public override string Name => "scale_by_learning_rate";
 
-    public override TransformState? CreateState(Parameter parameter) => new StepScalarState(parameter);
+    public override TransformState? CreateState(Parameter parameter) => new LearningRateState(parameter, LearningRate);
 
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
         double lr = LearningRate.Evaluate(step.Step);
         if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step.Step}.");
-        ((StepScalarState)state!).Value = (float)(flipSign ? -lr : lr);
+        ((LearningRateState)state!).Value = (float)(flipSign ? -lr : lr);
     }
 
-    public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, ((StepScalarState)state!).Value);
+    public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, ((LearningRateState)state!).Value);
+}
+
+/// <summary>
+/// The step's scaled learning rate, plus the scalars of any stateful schedule behind it (a plateau schedule's current
+/// rate, best metric, counters) under <c>schedule.…</c>, so that checkpoints save and restore them.
+/// </summary>
+internal sealed class LearningRateState : TransformState
+{
+    /// <summary>−η_t (or +η_t), computed in BeginStep.</summary>
+    public float Value;
+
+    public LearningRateState(Parameter parameter, Schedule schedule) : base(parameter)
+    {
+        foreach (var (slot, scalar) in Schedules.StateScalarsOf(schedule)) AddScalar(slot, scalar.Get, scalar.Set);
+    }
 }

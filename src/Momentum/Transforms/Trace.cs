@@ -54,6 +54,9 @@ internal sealed class TraceTransformation(double decay, bool nesterov, double da
 
     public StepCounting StepCounting => stepCounting;
 
+    /// <summary>The constants as <see cref="Apply"/> uses them, for the engine's specialized kernels.</summary>
+    internal (float Decay, float Gain, bool Nesterov) FusedConstants => (_decay, _gain, nesterov);
+
     public override TransformState? CreateState(Parameter parameter) => new TraceState(parameter, stepCounting == StepCounting.PerRow);
 
     public override void BeginStep(TransformState? state, in StepInfo step)

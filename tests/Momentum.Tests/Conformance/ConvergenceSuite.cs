@@ -20,7 +20,18 @@ public class ConvergenceSuite
         // Foundation (torch semantics), with Optax's learning rates for sgd/adam/adamw.
         new("sgd(lr=1e-3, momentum=0.9)"),
         new("adam(lr=1e-1)"),
-        new("adamw(lr=1e-1, weight_decay=1e-4)"),
+        new("adamw(lr=1e-1, weight_decay=1e-4)"), // Optax's adamw decay (torch's 1e-2 biases the minimum)
+        // The rest of torch.optim (torch semantics), with the learning rate of Optax's namesake where it has one.
+        new("rmsprop(lr=5e-3)"),
+        new("rmsprop(lr=5e-3, momentum=0.9, centered=true)"),
+        new("adagrad(lr=1.0)"),
+        new("adadelta(lr=0.1)"),
+        new("adamax(lr=1e-1)"),
+        new("nadam(lr=1e-2)"),
+        new("nadam(lr=1e-2, weight_decay=1e-4, decoupled_weight_decay=true)"),
+        new("radam(lr=5e-3)"),
+        new("rprop(lr=1e-1)"),
+        new("asgd(lr=1e-3, t0=100)"),
         // Optax aliases.
         new("acprop(lr=1e-3)", Steps: 30_000), // Optax contrib's learning rate and step count (_common_test.py)
         new("adabelief(lr=1e-2)"),
@@ -57,6 +68,8 @@ public class ConvergenceSuite
         new("optax.adadelta", Rosenbrock: false), // Optax skips the default adadelta's assert; lr = 1 is too slow for Rosenbrock in 10k steps
         new("optax.adamax(lr=1e-1)"),
         new("optax.rprop(lr=1e-1)"),
+        // C# factories work too (for options a spec cannot express, such as masks): name the case, give the factory.
+        new("OptaxAdamW with a mask", Factory: () => Optimizers.OptaxAdamW(new OptaxAdamWOptions { LearningRate = 0.1, Mask = p => p.Rank > 1 })),
         // Optax contrib (learning rates and step count of optax/contrib/_common_test.py).
         new("ademamix(lr=1e-3)", Steps: 30_000),
         new("simplified_ademamix(lr=1e-3)", Steps: 30_000),
@@ -93,13 +106,14 @@ public class ConvergenceSuite
     [MemberData(nameof(Cases))]
     public void Converges(string spec, string problem)
     {
-        int steps = Array.Find(s_optimizers, c => c.Spec == spec)!.Steps;
+        var testCase = Array.Find(s_optimizers, c => c.Spec == spec)!;
+        int steps = testCase.Steps;
         bool parabola = problem == "parabola";
         float[] start = parabola ? [-1f, 10f, 1f] : [0f, 0f];
         float[] target = parabola ? [1f, -1f, 1f] : [1f, 1f];
         var set = new ParameterSet();
         var x = set.Add("x", [start.Length], start);
-        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = 1 });
+        var optimizer = new Optimizer(testCase.Factory?.Invoke() ?? SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = 1 });
         var grads = new GradientSet(set);
         for (int step = 0; step < steps; step++)
         {
@@ -132,8 +146,9 @@ public class ConvergenceSuite
     }
 
     /// <summary>An optimizer under test.</summary>
-    /// <param name="Spec">Its spec, with Optax's learning rate for these problems.</param>
+    /// <param name="Spec">Its spec, with Optax's learning rate for these problems (or just a name when <paramref name="Factory"/> is given).</param>
     /// <param name="Rosenbrock">Whether to run Rosenbrock too.</param>
     /// <param name="Steps">The number of steps.</param>
-    private sealed record OptimizerCase(string Spec, bool Rosenbrock = true, int Steps = 10_000);
+    /// <param name="Factory">Builds the optimizer in C# instead of from the spec.</param>
+    private sealed record OptimizerCase(string Spec, bool Rosenbrock = true, int Steps = 10_000, Func<GradientTransformation>? Factory = null);
 }

@@ -307,3 +307,97 @@ public class RowCheckpointTests
         }
     }
 }
+
+public class RowWrapperTests
+{
+    [Theory]
+    [InlineData("multi_steps(adam(lr=0.1), every_k_schedule=3)")]
+    [InlineData("lookahead(sgd(lr=0.1, momentum=0.9), sync_period=2, slow_step_size=0.5)")]
+    public void StepWrapperState_FollowsRowOperations(string spec)
+    {
+        var full = new ParameterSet();
+        var pf = full.Add("x", [4, 2], Random(1, 8));
+        var kept = new ParameterSet();
+        float[] initial = Random(1, 8);
+        var pk = kept.Add("x", [2, 2], [initial[6], initial[7], initial[2], initial[3]]);
+        GradientTransformation Create() => SpecRegistry.Default.Create(spec);
+        var of = new Optimizer(Create(), full);
+        var ok = new Optimizer(Create(), kept);
+        var gf = new GradientSet(full);
+        var gk = new GradientSet(kept);
+        for (int step = 0; step < 7; step++)
+        {
+            if (step == 2) of.Rows(pf).Gather([3, 1]);
+            float[] g = Random(10 + step, pf.Rows * 2);
+            gf.Set(pf, g);
+            if (step < 2) gk.Set(pk, [g[6], g[7], g[2], g[3]]);
+            else gk.Set(pk, g);
+            of.Step(gf);
+            ok.Step(gk);
+        }
+        Assert.Equal(pk.Values.ToArray().Select(Bits), pf.Values.ToArray().Select(Bits));
+        of.VerifyRows();
+    }
+
+    [Fact]
+    public void SelectiveStep_RejectsStepWrappers()
+    {
+        var set = new ParameterSet();
+        var p = set.Add("x", [2]);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create("multi_steps(adam(), every_k_schedule=2)"), set);
+        var grads = new GradientSet(set);
+        grads.Get(p, clear: true);
+        Assert.Contains("multi_steps", Assert.Throws<InvalidOperationException>(() => optimizer.Step(grads, new RowSelection(set))).Message);
+    }
+}
+
+public class AcPropRowTests
+{
+    private const double Lr = 0.1, B1 = 0.9, B2 = 0.999, Eps = 1e-3;
+
+    /// <summary>ACProp in double for one element with constant g over <paramref name="steps"/> steps; returns θ.</summary>
+    private static double Reference(double theta, double g, int steps, bool corrected)
+    {
+        double m = 0, s = 0;
+        for (int t = 1; t <= steps; t++)
+        {
+            double denominator = t == 1 ? 1 : Math.Sqrt(corrected ? s / (1 - Math.Pow(B2, t - 1)) : s);
+            double u = g / (denominator + Eps);
+            m = B1 * m + (1 - B1) * g;
+            double e = g - m;
+            s = B2 * s + (1 - B2) * e * e;
+            theta -= Lr * u;
+        }
+        return theta;
+    }
+
+    [Theory]
+    [InlineData(StepCounting.PerTensor)]
+    [InlineData(StepCounting.PerRow)]
+    [InlineData(StepCounting.None)]
+    public void AcProp_AppendedFreshRow_UsesItsModesFirstStepAndCorrection(StepCounting mode)
+    {
+        var set = new ParameterSet();
+        var p = set.Add("x", [2], [1f, -1f]);
+        var optimizer = new Optimizer(Optimizers.AcProp(new AcPropOptions { LearningRate = Lr, Eps = Eps, EpsRoot = 0, StepCounting = mode }), set);
+        var grads = new GradientSet(set);
+        for (int step = 0; step < 5; step++)
+        {
+            grads.Get(p).Fill(0.5f);
+            optimizer.Step(grads);
+        }
+        Assert.Equal(Reference(1, 0.5, 5, mode != StepCounting.None), p.Values[0], 1e-5);
+        optimizer.Rows(p).Split([1], 2, SplitState.ParentKeeps);   // row 2: a copy of row 1 with fresh state
+        optimizer.Rows(p).ResetRows([0]);                           // row 0: fresh state, value kept
+        float row0 = p.Values[0], row1 = p.Values[1], row2 = p.Values[2];
+        grads.Get(p).Fill(0.5f);
+        optimizer.Step(grads);
+        // A fresh row: per row it takes ŝ := 1 on its own first step; otherwise its zero s gives u = g/ε (the boost, extreme here).
+        double fresh = mode == StepCounting.PerRow ? 0.5 / (1 + Eps) : 0.5 / Eps;
+        Assert.Equal(row0 - Lr * fresh, p.Values[0], 1e-4);
+        Assert.Equal(row2 - Lr * fresh, p.Values[2], 1e-4);
+        // The row that kept its state continues its own trajectory.
+        Assert.Equal(Reference(-1, 0.5, 6, mode != StepCounting.None), p.Values[1], 1e-5);
+        Assert.NotEqual(row1, p.Values[1]);
+    }
+}

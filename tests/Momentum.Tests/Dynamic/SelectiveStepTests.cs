@@ -10,6 +10,7 @@ public class SelectiveStepTests
     [
         "adam(lr=0.01)", "adam(lr=0.01, step_count='per_row')", "adam(lr=0.01, step_count='none')",
         "adamw(lr=0.01, amsgrad=true)", "sgd(lr=0.1, momentum=0.9, step_count='per_row')", "sgd(lr=0.1, momentum=0.9)",
+        "acprop(lr=0.01, step_count='per_row')", "acprop(lr=0.01)",
     ];
 
     private static (ParameterSet, Parameter, Parameter, Optimizer) Build(string spec)
@@ -95,11 +96,15 @@ public class SelectiveStepTests
         Assert.Equal([0f, 1f, 2f, 0f, 0f, 1f], state.RowCounts!.Span[..6].ToArray());
     }
 
-    [Fact]
-    public void PerRowWithEqualCounts_IsBitIdenticalToPerTensor()
+    [Theory]
+    [InlineData("adam(lr=0.01, amsgrad=true")]
+    [InlineData("scale_by_adam(nesterov=true")]
+    [InlineData("sgd(lr=0.1, momentum=0.9, nesterov=true")]
+    [InlineData("acprop(lr=0.01")]
+    public void PerRowWithEqualCounts_IsBitIdenticalToPerTensor(string spec)
     {
-        var (set1, a1, b1, perTensor) = Build("adam(lr=0.01, amsgrad=true)");
-        var (set2, a2, b2, perRow) = Build("adam(lr=0.01, amsgrad=true, step_count='per_row')");
+        var (set1, a1, b1, perTensor) = Build(spec + ")");
+        var (set2, a2, b2, perRow) = Build(spec + ", step_count='per_row')");
         var g1 = new GradientSet(set1);
         var g2 = new GradientSet(set2);
         for (int step = 0; step < 30; step++)
@@ -152,5 +157,31 @@ public class SelectiveStepTests
             optimizer.Step(grads, selection);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void SelectiveStep_LargeTensor_SameBitsForAnyThreadCount()
+    {
+        ParameterSet Make(out Parameter p)
+        {
+            var set = new ParameterSet();
+            p = set.Add("means", [30000, 3], Random(1, 90000));
+            return set;
+        }
+        float[] Run(int threads)
+        {
+            var set = Make(out var p);
+            var optimizer = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.01, step_count='per_row')"), set, new OptimizerOptions { Threads = threads });
+            var grads = new GradientSet(set);
+            var selection = new RowSelection(set);
+            for (int step = 0; step < 3; step++)
+            {
+                grads.Set(p, Random(10 + step, 90000));
+                selection.Set(p, [.. Enumerable.Range(0, 30000).Where(r => (r * 7 + step) % 5 < 2)]);
+                optimizer.Step(grads, selection);
+            }
+            return p.Values.ToArray();
+        }
+        Assert.Equal(Run(1).Select(Bits), Run(4).Select(Bits));
     }
 }

@@ -48,6 +48,31 @@ public class OptaxExactTests
     }
 
     [Fact]
+    public void Lion_RefinedMode_IsLinearBelowOne()
+    {
+        // c = (1−β1)·g on the first step: 0.1·5 = 0.5 stays, 0.1·30 = 3 becomes 1.
+        Assert.Equal([0.5f], Outputs(Transforms.Chain(Transforms.ScaleByLion(mode: "refined"), Transforms.Scale(1)), 5f));
+        Assert.Equal([1f], Outputs(Transforms.Chain(Transforms.ScaleByLion(mode: "refined"), Transforms.Scale(1)), 30f));
+        Assert.Equal([1f], Outputs(Transforms.ScaleByLion(), 5f));
+        Assert.Throws<ArgumentException>(() => Transforms.ScaleByLion(mode: "smooth"));
+    }
+
+    [Fact]
+    public void OptaxAdamW_Mask_DecaysOnlySelectedParameters()
+    {
+        var set = new ParameterSet();
+        var w = set.Add("w", [1], [2f]);
+        var bias = set.Add("bias", [1], [2f]);
+        var optimizer = new Optimizer(Optimizers.OptaxAdamW(new OptaxAdamWOptions { LearningRate = 0.1, WeightDecay = 0.5, Mask = p => p.Name != "bias" }), set);
+        var grads = new GradientSet(set);
+        grads.Set(w, [0f]);
+        grads.Set(bias, [0f]);
+        optimizer.Step(grads);
+        Assert.Equal(2f - 0.1f * 0.5f * 2f, w.Values[0], 1e-6f);
+        Assert.Equal(2f, bias.Values[0]);
+    }
+
+    [Fact]
     public void Sign_MapsToMinusOneZeroOne() =>
         Assert.Equal([1f, -1f, 0f], Outputs(Transforms.ScaleBySign(), 3f, -0.5f, 0f));
 
@@ -164,6 +189,17 @@ public class OptaxExactTests
     }
 
     [Fact]
+    public void Options_BadHyperparameter_NamesTheArgument()
+    {
+        Assert.Equal("b1", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.AcProp(new AcPropOptions { B1 = 1 })).ParamName);
+        Assert.Equal("eps", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Yogi(new YogiOptions { Eps = double.NaN })).ParamName);
+        Assert.Equal("lr", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Lion(new LionOptions { LearningRate = -1 })).ParamName);
+        Assert.Equal("weight_decay", Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Adan(new AdanOptions { WeightDecay = -0.1 })).ParamName);
+        Assert.Equal("b3", Assert.Throws<ArgumentOutOfRangeException>(() => Transforms.ScaleByAdan(b3: 1.5)).ParamName);
+        Assert.Equal("maxStepSize", Assert.Throws<ArgumentOutOfRangeException>(() => Transforms.ScaleByRprop(0.1, minStepSize: 1, maxStepSize: 0.5)).ParamName);
+    }
+
+    [Fact]
     public void Spec_EveryOptaxName_BuildsWithItsDefaults()
     {
         string[] names =
@@ -175,7 +211,8 @@ public class OptaxExactTests
             "scale_by_amsgrad", "scale_by_adan", "scale_by_novograd", "scale_by_sm3", "scale_by_yogi", "scale_by_rms", "scale_by_stddev",
             "scale_by_rss", "scale_by_trust_ratio", "scale_by_param_block_norm", "scale_by_param_block_rms", "scale_by_sign",
             "scale_by_polyak", "scale_by_radam", "scale_by_adamax", "scale_by_adadelta", "scale_by_rprop(learning_rate=0.1)",
-            "add_noise(eta=0.01, gamma=0.55)", "ema(decay=0.9)",
+            "add_noise(eta=0.01, gamma=0.55)", "ema(decay=0.9)", "polyak_sgd(variant='sps+')", "adafactor", "scale_by_factored_rms",
+            "scale_by_lion(mode='refined')",
         ];
         foreach (var name in names)
         {

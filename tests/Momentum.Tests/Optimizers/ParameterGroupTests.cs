@@ -145,6 +145,61 @@ public class ParameterGroupTests
         }
     }
 
+    [Fact]
+    public void GroupLr_ReplacesABaseLearningRateGivenUnderOptaxsName()
+    {
+        var set = MakeSet();
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(
+            "scale_by_learning_rate(learning_rate=0.1, groups=[group(params='head.*', lr=0.5)])"), set);
+        Assert.Equal(0.5, optimizer.LearningRateOf(set["head.bias"]));
+        Assert.Equal(0.1, optimizer.LearningRateOf(set["body.bias"]));
+    }
+
+    [Fact]
+    public void GlobalClipOutsideTheGroups_ReducesOverEveryParameter()
+    {
+        var set = new ParameterSet();
+        var a = set.Add("a.weight", [1], [0f]);
+        var b = set.Add("b.bias", [1], [0f]);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(
+            "chain(clip_by_global_norm(max_norm=1.0), sgd(lr=1.0, groups=[group(params='*.bias', lr=2.0)]))"), set);
+        var grads = new GradientSet(set);
+        grads.Set(a, [3f]);
+        grads.Set(b, [4f]);
+        optimizer.Step(grads);
+        Assert.Equal(-0.6f, a.Values[0], 6);        // (3, 4)/5, then lr 1
+        Assert.Equal(-1.6f, b.Values[0], 6);        // 0.8 · lr 2
+    }
+
+    [Fact]
+    public void ReportMetric_ReachesThePlateauScheduleOfEveryGroup()
+    {
+        var set = MakeSet();
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(
+            "sgd(lr=reduce_lr_on_plateau(lr=0.1, patience=0), groups=[group(params='head.*', lr=reduce_lr_on_plateau(lr=1.0, patience=0))])"), set);
+        Assert.Equal(2, optimizer.ReportMetric(1.0));
+        Assert.Equal(2, optimizer.ReportMetric(2.0));
+        Assert.Equal(0.01, optimizer.LearningRateOf(set["body.weight"])!.Value, 15);
+        Assert.Equal(0.1, optimizer.LearningRateOf(set["head.weight"])!.Value, 15);
+    }
+
+    [Theory]
+    [InlineData(GroupSpec)]
+    [InlineData("adamw(lr=warmup_cosine_decay_schedule(init_value=0, peak_value=1e-3, warmup_steps=5, decay_steps=50), " +
+        "groups=[group(params='head.*', lr=one_cycle_lr(max_lr=0.01, total_steps=50)), group(params='*.bias', lr=reduce_lr_on_plateau(lr=1e-3))])")]
+    [InlineData("chain(clip_by_global_norm(max_norm=1.0), sgd(lr=step_lr(lr=0.1, step_size=3), momentum=0.9, groups=[group(params='*.bias', lr=0.5)]))")]
+    public void GroupsWithSchedules_SteadyStateStep_AllocatesNothing(string spec)
+    {
+        var set = MakeSet();
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = 1 });
+        var grads = new GradientSet(set);
+        foreach (var p in set) grads.Get(p).Fill(0.25f);
+        for (int i = 0; i < 3; i++) optimizer.Step(grads);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) optimizer.Step(grads);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData("*.bias", "head.bias", true)]
     [InlineData("*.bias", "bias", false)]

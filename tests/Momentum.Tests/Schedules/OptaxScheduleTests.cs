@@ -139,16 +139,16 @@ public class OptaxScheduleTests
     }
 
     [Theory]
-    [InlineData("cosine_decay_schedule(init_value=1, decay_steps=0)", "decaySteps")]
-    [InlineData("warmup_cosine_decay_schedule(init_value=0, peak_value=1, warmup_steps=100, decay_steps=100)", "decaySteps")]
-    [InlineData("linear_schedule(init_value=1, end_value=0, transition_steps=-1)", "transitionSteps")]
-    [InlineData("exponential_decay(init_value=1, transition_steps=10, decay_rate=-0.5)", "decayRate")]
-    [InlineData("piecewise_constant_schedule(init_value=1, boundaries_and_scales=[(10, -0.5)])", "boundariesAndScales")]
+    [InlineData("cosine_decay_schedule(init_value=1, decay_steps=0)", "decay_steps")]
+    [InlineData("warmup_cosine_decay_schedule(init_value=0, peak_value=1, warmup_steps=100, decay_steps=100)", "decay_steps")]
+    [InlineData("linear_schedule(init_value=1, end_value=0, transition_steps=-1)", "transition_steps")]
+    [InlineData("exponential_decay(init_value=1, transition_steps=10, decay_rate=-0.5)", "decay_rate")]
+    [InlineData("piecewise_constant_schedule(init_value=1, boundaries_and_scales=[(10, -0.5)])", "boundaries_and_scales")]
     [InlineData("piecewise_interpolate_schedule(interpolate_type='quadratic', init_value=1)", "interpolate_type")]
     [InlineData("linear_schedule(init_value=1, end_value=0)", "transition_steps")]
     [InlineData("linear_schedule(init_value=1, end_value=0, transition_steps=2.5)", "transition_steps")]
     [InlineData("join_schedules(schedules=[constant_schedule(value=1)], boundaries=[5])", "boundaries")]
-    [InlineData("linear_onecycle_schedule(transition_steps=0, peak_value=1)", "transitionSteps")]
+    [InlineData("linear_onecycle_schedule(transition_steps=0, peak_value=1)", "transition_steps")]
     [InlineData("constant_schedule(value=1, extra=2)", "extra")]
     public void InvalidArguments_AreRejected_NamingTheArgument(string spec, string argument)
     {
@@ -159,7 +159,7 @@ public class OptaxScheduleTests
     [Fact]
     public void CSharpFactories_RejectNonFiniteValues()
     {
-        Assert.Equal("initValue", Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.Linear(double.NaN, 0, 10)).ParamName);
+        Assert.Equal("init_value", Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.Linear(double.NaN, 0, 10)).ParamName);
         Assert.Equal("alpha", Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.CosineDecay(1, 10, double.PositiveInfinity)).ParamName);
         Assert.Equal("value", Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.Constant(double.NegativeInfinity)).ParamName);
     }

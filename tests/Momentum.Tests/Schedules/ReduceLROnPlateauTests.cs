@@ -112,6 +112,15 @@ public class ReduceLROnPlateauTests
     }
 
     [Fact]
+    public void OneCycleLR_ZeroLengthFirstPhase_IsFinite()
+    {
+        // pct_start·N − 1 = 0: torch divides by zero at step 0; here the first phase ends at once (value max_lr).
+        var s = Schedules.OneCycleLR(0.1, 1000, pctStart: 0.001);
+        Assert.Equal(0.1, s.Evaluate(0));
+        Assert.True(s.Evaluate(1) < 0.1);
+    }
+
+    [Fact]
     public void Optimizer_ReportMetric_ReachesNestedPlateauSchedules()
     {
         var set = new ParameterSet();
@@ -129,5 +138,45 @@ public class ReduceLROnPlateauTests
         Assert.Equal(0.1, optimizer.LearningRateOf(w));
         optimizer.ReportMetric(2.0);  // worse: patience 0 → reduce
         Assert.Equal(0.01, optimizer.LearningRateOf(w)!.Value, 15);
+    }
+}
+
+public class ReduceLROnPlateauCheckpointTests
+{
+    [Fact]
+    public void Checkpoint_SavesAndRestoresThePlateauState()
+    {
+        const string Spec = "sgd(lr=join_schedules(schedules=[constant_schedule(value=0.5), reduce_lr_on_plateau(lr=0.1, patience=1, cooldown=2)], boundaries=[1]))";
+        string path = Path.Combine(Path.GetTempPath(), $"momentum-plateau-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var setA = new ParameterSet();
+            var wA = setA.Add("w", [2], [1f, 2f]);
+            var a = new Optimizer(SpecRegistry.Default.Create(Spec), setA);
+            var grads = new GradientSet(setA);
+            grads.Set(wA, [1f, 1f]);
+            a.Step(grads);
+            foreach (double m in new[] { 3.0, 2.0, 2.5, 2.5, 2.4 }) a.ReportMetric(m);
+            Assert.Equal(0.01, a.LearningRateOf(wA)!.Value, 15);
+            Assert.Contains(a.States, s => s.State.Scalars.Any(x => x.Slot == "schedule.1.best"));
+            Momentum.IO.Checkpoint.Save(path, a);
+
+            var setB = new ParameterSet();
+            var wB = setB.Add("w", [2], [0f, 0f]);
+            var b = new Optimizer(SpecRegistry.Default.Create(Spec), setB);
+            Momentum.IO.Checkpoint.Load(path, b);
+            Assert.Equal(0.01, b.LearningRateOf(wB)!.Value, 15);
+            foreach (double m in new[] { 2.4, 2.4, 2.4, 2.4 })
+            {
+                a.ReportMetric(m);
+                b.ReportMetric(m);
+                Assert.Equal(a.LearningRateOf(wA), b.LearningRateOf(wB));
+            }
+            Assert.Equal(0.001, b.LearningRateOf(wB)!.Value, 15);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

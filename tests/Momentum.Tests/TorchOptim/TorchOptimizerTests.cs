@@ -233,4 +233,71 @@ public class TorchOptimizerTests
         optimizer.Step(grads);
         Assert.Equal([99.875f, -99.875f, 0.5f, 2.875f], p.Values.ToArray());
     }
+
+    [Theory]
+    [MemberData(nameof(FullSpecs))]
+    public void CheckpointSaveLoadContinue_IsBitExact(string spec)
+    {
+        static ParameterSet Make()
+        {
+            var set = new ParameterSet();
+            set.Add("w", [3, 5], [.. Enumerable.Range(0, 15).Select(i => MathF.Cos(i))]);
+            set.Add("b", [4], [0.5f, -0.5f, 1f, -1f]);
+            return set;
+        }
+
+        static void Steps(Optimizer optimizer, int from, int count)
+        {
+            var grads = new GradientSet(optimizer.Parameters);
+            for (int t = from; t < from + count; t++)
+            {
+                grads.ClearAll();
+                foreach (var p in optimizer.Parameters)
+                {
+                    if ((t + p.Length) % 5 == 0) continue; // no gradient now and then
+                    var g = grads.Get(p);
+                    for (int i = 0; i < g.Length; i++) g[i] = MathF.Sin(t * 0.9f + i) * (t % 4 == 3 ? 0 : 1);
+                }
+                optimizer.Step(grads);
+            }
+        }
+
+        string path = Path.Combine(Path.GetTempPath(), $"momentum-torchoptim-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var straight = new Optimizer(SpecRegistry.Default.Create(spec), Make());
+            Steps(straight, 0, 7);
+            Checkpoint.Save(path, straight);
+            Steps(straight, 7, 7);
+            var resumed = new Optimizer(SpecRegistry.Default.Create(spec), Make());
+            Checkpoint.Load(path, resumed);
+            Steps(resumed, 7, 7);
+            foreach (var p in straight.Parameters)
+                Assert.Equal(p.Values.ToArray(), resumed.Parameters[p.Name].Values.ToArray());
+            if (spec.StartsWith("asgd", StringComparison.Ordinal))
+                foreach (var p in straight.Parameters)
+                    Assert.Equal(Momentum.Optimizers.AsgdAverage(straight, p).ToArray(), Momentum.Optimizers.AsgdAverage(resumed, resumed.Parameters[p.Name]).ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FullSpecs))]
+    public void SteadyStateStep_AllocatesNothing(string spec)
+    {
+        var set = new ParameterSet();
+        var w = set.Add("w", [4, 33]);
+        var b = set.Add("b", [33]);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = 1 });
+        var grads = new GradientSet(set);
+        grads.Get(w).Fill(0.5f);
+        grads.Get(b).Fill(-0.25f);
+        for (int k = 0; k < 3; k++) optimizer.Step(grads);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 10; k++) optimizer.Step(grads);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

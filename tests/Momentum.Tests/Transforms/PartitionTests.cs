@@ -82,3 +82,51 @@ public class PartitionTests
         Assert.Throws<ArgumentException>("transformations", () => Transforms.Partition(p => "x", new Dictionary<string, GradientTransformation>()));
     }
 }
+
+public class PartitionSpecTests
+{
+    [Fact]
+    public void PartitionSpec_RoutesByFirstMatchingGlob_LikeGroups()
+    {
+        var a = new ParameterSet();
+        var b = new ParameterSet();
+        foreach (var set in new[] { a, b })
+        {
+            set.Add("body.weight", [2, 2], [1f, 2f, 3f, 4f]);
+            set.Add("body.bias", [2], [0.5f, -0.5f]);
+        }
+        var partition = new Optimizer(Momentum.Specs.SpecRegistry.Default.Create(
+            "partition(transforms=[('decay', adamw(weight_decay=0.1)), ('no_decay', adamw(weight_decay=0))], param_labels=[('*.bias', 'no_decay'), ('*', 'decay')])"), a);
+        var groups = new Optimizer(Momentum.Specs.SpecRegistry.Default.Create("adamw(weight_decay=0.1, groups=[group(params='*.bias', weight_decay=0)])"), b);
+        foreach (var (optimizer, set) in new[] { (partition, a), (groups, b) })
+        {
+            var grads = new GradientSet(set);
+            for (int t = 0; t < 3; t++)
+            {
+                grads.Set(set["body.weight"], [0.1f, -0.2f, 0.3f, -0.4f]);
+                grads.Set(set["body.bias"], [1f, -1f]);
+                optimizer.Step(grads);
+            }
+        }
+        foreach (var p in a) Assert.Equal(p.Values.ToArray(), b[p.Name].Values.ToArray());
+        Assert.Equal("no_decay.0.scale_by_adam", partition.StagesOf(a["body.bias"])[0].Path);
+    }
+
+    [Theory]
+    [InlineData("partition(transforms=[('a', sgd())], param_labels=[('*', 'b')])", "'b'")]
+    [InlineData("partition(transforms=[('a', sgd()), ('a', adam())], param_labels=[('*', 'a')])", "twice")]
+    [InlineData("partition(transforms=[('a', sgd())])", "param_labels")]
+    [InlineData("partition(transforms=[], param_labels=[('*', 'a')])", "transforms")]
+    [InlineData("partition(transforms=[(1, sgd())], param_labels=[('*', 'a')])", "('label', transformation)")]
+    public void PartitionSpec_Invalid_IsAClearError(string spec, string expected) =>
+        Assert.Contains(expected, Assert.Throws<Momentum.Specs.SpecException>(() => Momentum.Specs.SpecRegistry.Default.Create(spec)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void PartitionSpec_UnlabelledParameter_IsAnErrorWhenPlanned()
+    {
+        var set = new ParameterSet();
+        set.Add("w", [1]);
+        var t = Momentum.Specs.SpecRegistry.Default.Create("partition(transforms=[('a', sgd())], param_labels=[('*.bias', 'a')])");
+        Assert.Contains("matches none", Assert.Throws<ArgumentException>(() => new Optimizer(t, set)).Message, StringComparison.Ordinal);
+    }
+}

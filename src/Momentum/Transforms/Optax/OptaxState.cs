@@ -19,7 +19,13 @@ internal sealed class OptaxState : TransformState
     // This step's scalars, computed once in BeginStep or Finish.
     public float S0, S1, S2, S3, S4, S5;
 
-    public OptaxState(Parameter parameter, (string Slot, float Initial)[] tensors, string? carrySlot = null) : base(parameter)
+    /// <summary>Per-row step counts (<see cref="StepCounting.PerRow"/>) and the step scalars by count, or null.</summary>
+    public readonly RowBuffer? RowCounts;
+    public float[] CountTable = [];
+    public int CountTableFilled = -1;
+    public bool CountTableSaturated;
+
+    public OptaxState(Parameter parameter, (string Slot, float Initial)[] tensors, string? carrySlot = null, bool rowCounter = false) : base(parameter)
     {
         for (int i = 0; i < tensors.Length; i++)
         {
@@ -34,6 +40,7 @@ internal sealed class OptaxState : TransformState
         }
         AddScalar("count", () => Count, v => Count = (long)v);
         if (carrySlot is not null) AddScalar(carrySlot, () => Carry, v => Carry = v);
+        if (rowCounter) RowCounts = AddRowCounter("row_count");
     }
 
     /// <summary>The slice of a state tensor that matches <paramref name="block"/>, or an empty span if absent.</summary>

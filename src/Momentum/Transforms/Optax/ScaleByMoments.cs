@@ -36,6 +36,9 @@ public static partial class Transforms
     /// <param name="b2">β2, the decay of the second central moment, in [0, 1).</param>
     /// <param name="eps">ε, added to the denominator outside the square root; ≥ 0.</param>
     /// <param name="epsRoot">ε_root, added to s at every step; ≥ 0.</param>
+    /// <param name="stepCounting">Which count c the bias correction and the first-step rule use: the tensor's
+    /// (default), each row's (a new row takes <c>ŝ := 1</c> on its own first step and its own <c>1−β2ᶜ</c>), or none
+    /// (<c>ŝ = s_{t−1}</c> uncorrected; the first-step rule stays per tensor); see docs/DYNAMIC.md.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
     /// <remarks>
     /// With c the parameter's count before the step: <c>m_t = β1·m_{t−1} + (1−β1)·g_t</c>, <c>e = g_t − m_t</c> (the
@@ -45,13 +48,15 @@ public static partial class Transforms
     /// <c>ŝ = s_{t−1}/(1−β2ᶜ)</c>, and <c>ŝ := 1</c> on the first step. The numerator is the raw gradient:
     /// <c>u = g_t / (√ŝ + ε)</c>, so the first step is plain SGD. State m = s = 0, count = 0.
     /// </remarks>
-    public static GradientTransformation ScaleByAcProp(double b1 = 0.9, double b2 = 0.999, double eps = 1e-16, double epsRoot = 1e-16)
+    public static GradientTransformation ScaleByAcProp(double b1 = 0.9, double b2 = 0.999, double eps = 1e-16, double epsRoot = 1e-16,
+        StepCounting stepCounting = StepCounting.PerTensor)
     {
         OptaxGuard.Decay(b1, nameof(b1));
         OptaxGuard.Decay(b2, nameof(b2));
         OptaxGuard.NonNegative(eps, nameof(eps));
         OptaxGuard.NonNegative(epsRoot, nameof(epsRoot));
-        return new ScaleByAcPropTransformation(b1, b2, eps, epsRoot);
+        StepCounts.Validate(stepCounting, nameof(stepCounting));
+        return new ScaleByAcPropTransformation(b1, b2, eps, epsRoot, stepCounting);
     }
 
     /// <summary>Rescales updates by AMSGrad (Reddi et al., 2018, https://openreview.net/forum?id=ryQu7f-RZ), Optax's <c>scale_by_amsgrad</c>.</summary>
@@ -203,17 +208,68 @@ internal sealed class ScaleByBeliefTransformation(double b1, double b2, double e
     }
 }
 
-internal sealed class ScaleByAcPropTransformation(double b1, double b2, double eps, double epsRoot)
+internal sealed class ScaleByAcPropTransformation(double b1, double b2, double eps, double epsRoot, StepCounting stepCounting = StepCounting.PerTensor)
     : OptaxElementwise("scale_by_acprop", ("mu", 0f), ("nu", 0f))
 {
-    // S0: 1/(1 − β2ᶜ) with c the previous count (unused on the first step).
-    protected override void Prepare(OptaxState s, in StepInfo step) => s.S0 = s.First ? 1f : (float)(1 / Bc(b2, s.Count - 1));
+    public StepCounting StepCounting => stepCounting;
+
+    public override TransformState? CreateState(Parameter parameter) =>
+        new OptaxState(parameter, [("mu", 0f), ("nu", 0f)], rowCounter: stepCounting == StepCounting.PerRow);
+
+    // S0: 1/(1 − β2ᶜ) with c the previous count (unused on the first step); 1 without bias correction.
+    protected override void Prepare(OptaxState s, in StepInfo step)
+    {
+        s.S0 = s.First || stepCounting == StepCounting.None ? 1f : (float)(1 / Bc(b2, s.Count - 1));
+        if (s.RowCounts is not null) PrepareRows(s, in step);
+    }
+
+    /// <summary>Per-row counts: advance the rows taking part; table[c] = 1/(1 − β2^(c−1)) for count c after the step.</summary>
+    private void PrepareRows(OptaxState s, in StepInfo step)
+    {
+        long max = StepCounts.Advance(s.RowCounts!, in step);
+        while (!s.CountTableSaturated && s.CountTableFilled < max)
+        {
+            int c = s.CountTableFilled + 1;
+            if (c >= s.CountTable.Length) Array.Resize(ref s.CountTable, Math.Max(16, s.CountTable.Length * 2));
+            s.CountTable[c] = c <= 1 ? 1f : (float)(1 / Bc(b2, c - 1));
+            s.CountTableFilled = c;
+            if (c > 1 && s.CountTable[c] == 1f)
+            {
+                // Saturated (the correction is monotone): every later count has none left in float; lookups past the end give 1.
+                Array.Resize(ref s.CountTable, c + 1);
+                s.CountTableSaturated = true;
+            }
+        }
+    }
 
     public override void Apply(TransformState? state, in Block block)
     {
         var s = (OptaxState)state!;
+        if (s.RowCounts is not null)
+        {
+            ApplyPerRow(s, in block);
+            return;
+        }
         var op = new Op((float)b1, (float)(1 - b1), (float)b2, (float)(1 - b2), (float)eps, (float)epsRoot, s.S0, s.First);
         OptaxLoop.Run(op, block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
+    }
+
+    /// <summary>Each run of rows with the same count c uses ŝ := 1 if c = 1, else the correction of c − 1.</summary>
+    private void ApplyPerRow(OptaxState s, in Block block)
+    {
+        var counts = s.RowCounts!.Span;
+        int rowLength = s.A!.RowLength;
+        int start = block.Offset, end = start + block.Length;
+        for (int a = start; a < end;)
+        {
+            int b = StepCounts.RunEnd(counts, rowLength, a, end);
+            int count = (int)counts[a / rowLength];
+            float invBcPrev = count < s.CountTable.Length ? s.CountTable[count] : 1f;
+            var op = new Op((float)b1, (float)(1 - b1), (float)b2, (float)(1 - b2), (float)eps, (float)epsRoot, invBcPrev, count <= 1);
+            int n = b - a;
+            OptaxLoop.Run(op, block.Updates.Slice(a - start, n), block.Parameters.Slice(a - start, n), s.A.Span.Slice(a, n), s.B!.Span.Slice(a, n));
+            a = b;
+        }
     }
 
     private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float invBcPrev, bool first) : IOptaxOperator

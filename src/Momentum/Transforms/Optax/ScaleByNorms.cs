@@ -76,7 +76,8 @@ public static partial class Transforms
     /// <exception cref="ArgumentException"><paramref name="variant"/> is neither sps nor sps+.</exception>
     /// <remarks>
     /// Needs the loss: pass it as <c>Optimizer.Step(gradients, loss)</c> (<see cref="StepInfo.Loss"/>); a step without
-    /// one throws before anything changes. ‖g‖² is global (every parameter with a gradient), summed in double:
+    /// one throws <see cref="InvalidOperationException"/> from this stage's <c>BeginStep</c>, so nothing has changed when
+    /// it heads the chain (as in <c>polyak_sgd</c>); stateful stages placed before it would already have advanced. ‖g‖² is global (every parameter with a gradient), summed in double:
     /// <c>γ = min((f − f*)/(‖g‖² + ε), γ_max)</c>, or 0 when <c>‖g‖² + ε ≤ 2.22·10⁻¹⁶</c>; <c>u = γ·g</c>.
     /// </remarks>
     public static GradientTransformation ScaleByPolyak(double fMin = 0, double maxLearningRate = 1, double eps = 0, string variant = "sps")

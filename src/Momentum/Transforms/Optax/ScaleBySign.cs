@@ -8,16 +8,22 @@ public static partial class Transforms
     /// <remarks><c>u ← sign(u)</c>: 1, −1, or u itself for ±0 and NaN (as <c>jnp.sign</c>). No state.</remarks>
     public static GradientTransformation ScaleBySign() => new ScaleBySignTransformation();
 
-    /// <summary>Rescales updates by Lion's sign of interpolated momentum (Chen et al., 2023, https://arxiv.org/abs/2302.06675), Optax's <c>scale_by_lion</c> (mode 'hard').</summary>
+    /// <summary>Rescales updates by Lion's sign of interpolated momentum (Chen et al., 2023, https://arxiv.org/abs/2302.06675), Optax's <c>scale_by_lion</c>.</summary>
     /// <param name="b1">The interpolation rate β1, in [0, 1).</param>
     /// <param name="b2">The momentum decay β2, in [0, 1).</param>
+    /// <param name="mode"><c>hard</c> (the sign, the default) or <c>refined</c> (c itself where |c| &lt; 1, else its sign).
+    /// Optax's <c>smooth</c> mode (tanh) is not offered: it needs a transcendental function per element.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
-    /// <remarks><c>u = sign((1−β1)·g + β1·m)</c>, then <c>m ← β2·m + (1−β2)·g</c>. State m = 0.</remarks>
-    public static GradientTransformation ScaleByLion(double b1 = 0.9, double b2 = 0.99)
+    /// <exception cref="ArgumentException"><paramref name="mode"/> is not hard or refined.</exception>
+    /// <remarks>With <c>c = (1−β1)·g + β1·m</c>: <c>u = sign(c)</c> (refined: <c>|c| &lt; 1 ? c : sign(c)</c>), then
+    /// <c>m ← β2·m + (1−β2)·g</c>. State m = 0.</remarks>
+    public static GradientTransformation ScaleByLion(double b1 = 0.9, double b2 = 0.99, string mode = "hard")
     {
         OptaxGuard.Decay(b1, nameof(b1));
         OptaxGuard.Decay(b2, nameof(b2));
-        return new ScaleByLionTransformation(b1, b2);
+        if (mode is not ("hard" or "refined"))
+            ThrowHelper.ThrowArgument(nameof(mode), $"Invalid Lion mode '{mode}'; expected 'hard' or 'refined' ('smooth' needs tanh and is not offered).");
+        return new ScaleByLionTransformation(b1, b2, mode == "refined");
     }
 
     /// <summary>
@@ -81,19 +87,20 @@ internal sealed class ScaleBySignTransformation : ElementwiseTransformation
     }
 }
 
-internal sealed class ScaleByLionTransformation(double b1, double b2) : OptaxElementwise("scale_by_lion", ("mu", 0f))
+internal sealed class ScaleByLionTransformation(double b1, double b2, bool refined) : OptaxElementwise("scale_by_lion", ("mu", 0f))
 {
     public override void Apply(TransformState? state, in Block block)
     {
         var s = (OptaxState)state!;
-        OptaxLoop.Run(new Op((float)b1, (float)(1 - b1), (float)b2, (float)(1 - b2)), block.Updates, block.Parameters, OptaxState.Slice(s.A, block));
+        OptaxLoop.Run(new Op((float)b1, (float)(1 - b1), (float)b2, (float)(1 - b2), refined), block.Updates, block.Parameters, OptaxState.Slice(s.A, block));
     }
 
-    private readonly struct Op(float b1, float c1, float b2, float c2) : IOptaxOperator
+    private readonly struct Op(float b1, float c1, float b2, float c2, bool refined) : IOptaxOperator
     {
         public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
         {
-            var direction = TV.Sign(TV.Create(c1) * g + TV.Create(b1) * m);
+            var x = TV.Create(c1) * g + TV.Create(b1) * m;
+            var direction = refined ? TV.IfLess(TV.Abs(x), TV.Create(1f), x, TV.Sign(x)) : TV.Sign(x);
             m = TV.Create(c2) * g + TV.Create(b2) * m;
             return direction;
         }

@@ -1,0 +1,285 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Momentum.Kernels;
+
+namespace Momentum.Cli.Commands;
+
+/// <summary>
+/// <c>momentum bench</c>: times optimizer steps against the in-place axpy bandwidth of the same machine, in the same
+/// process, and optionally against PyTorch's CPU optimizers (tools/bench/torch_bench.py) on the same sizes.
+/// </summary>
+internal static class BenchCommand
+{
+    /// <summary>The default element count: 64 Mi, four times the size of a 32 MiB last-level cache per array.</summary>
+    public const int DefaultSize = 64 * 1024 * 1024;
+
+    /// <summary>Builds the <c>bench</c> command.</summary>
+    public static Command Create()
+    {
+        Option<int?> sizeOption = new("--size") { Description = $"Elements per optimizer case (default {DefaultSize:N0}; 4 Mi with --quick)." };
+        Option<int?> threadsOption = new("--threads") { Description = "Threads per step (default: the processor count)." };
+        Option<int?> repeatsOption = new("--repeats") { Description = "Timed steps per case; the median is reported (default 15; 5 with --quick)." };
+        Option<bool> quickOption = new("--quick") { Description = "Small sizes and few repeats: a smoke run, not a measurement." };
+        Option<bool> torchOption = new("--torch") { Description = "Also run tools/bench/torch_bench.py with /usr/bin/python3 on the same sizes." };
+        Option<string?> pythonOption = new("--python") { Description = "The Python interpreter for --torch (default /usr/bin/python3)." };
+        Command command = new("bench", "Time optimizer steps: ms/step, GB/s at nominal bytes, ratio to in-place axpy, allocations.")
+        {
+            sizeOption, threadsOption, repeatsOption, quickOption, torchOption, pythonOption,
+        };
+        command.SetAction(parseResult =>
+        {
+            bool quick = parseResult.GetValue(quickOption);
+            var settings = new BenchSettings(
+                Size: parseResult.GetValue(sizeOption) ?? (quick ? 4 * 1024 * 1024 : DefaultSize),
+                Threads: parseResult.GetValue(threadsOption) ?? Environment.ProcessorCount,
+                Repeats: parseResult.GetValue(repeatsOption) ?? (quick ? 5 : 15),
+                SmallCount: quick ? 1_000 : 10_000,
+                SmallLength: 1_000,
+                Torch: parseResult.GetValue(torchOption),
+                Python: parseResult.GetValue(pythonOption) ?? "/usr/bin/python3");
+            return Run(settings, Console.Out);
+        });
+        return command;
+    }
+
+    /// <summary>Runs the benchmark and prints the table; returns the process exit code.</summary>
+    internal static int Run(BenchSettings settings, TextWriter output)
+    {
+        if (settings.Size < 1) return Fail(output, $"--size must be at least 1 (got {settings.Size}).");
+        if (settings.Threads < 1) return Fail(output, $"--threads must be at least 1 (got {settings.Threads}).");
+        if (settings.Repeats < 1) return Fail(output, $"--repeats must be at least 1 (got {settings.Repeats}).");
+        output.WriteLine($"momentum bench: size {settings.Size:N0}, threads {settings.Threads}, repeats {settings.Repeats} (medians), " +
+            $".NET {Environment.Version}, {Environment.ProcessorCount} processors, Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "on" : "off")}");
+
+        var results = new List<BenchResult>();
+        double axpy = MeasureAxpy(settings);
+        results.Add(new BenchResult("axpy (x += a*y)", settings.Size, 12, axpy, 0));
+        foreach (var c in Cases(settings)) results.Add(MeasureOptimizer(c, settings));
+        var single = MeasureOptimizer(new BenchCase("adam, one tensor", "adam_one", () => Optimizers.Adam(), 28, 1, settings.SmallCount * settings.SmallLength), settings);
+        var many = MeasureOptimizer(new BenchCase($"adam, {settings.SmallCount:N0} x {settings.SmallLength:N0} tensors", "adam_many", () => Optimizers.Adam(), 28, settings.SmallCount, settings.SmallLength), settings);
+        results.Add(single with { Name = $"adam, 1 x {settings.SmallCount * settings.SmallLength / 1e6:0.#}M tensor" });
+        results.Add(many);
+
+        Dictionary<string, double>? torchBest = null;
+        string? torchError = null;
+        if (settings.Torch)
+        {
+            GC.Collect();
+            (torchBest, torchError) = RunTorch(settings, output);
+        }
+
+        output.WriteLine();
+        output.WriteLine($"| case | elements | B/elem | median ms/step | GB/s | vs axpy | alloc B/step |{(torchBest is null ? "" : " torch best ms | speed-up |")}");
+        output.WriteLine($"|---|---:|---:|---:|---:|---:|---:|{(torchBest is null ? "" : "---:|---:|")}");
+        double axpyGbs = 12.0 * settings.Size / (axpy * 1e6);
+        foreach (var r in results)
+        {
+            double gbs = r.BytesPerElement * (double)r.Elements / (r.MedianMs * 1e6);
+            string torch = "";
+            if (torchBest is not null)
+                torch = r.Key is not null && torchBest.TryGetValue(r.Key, out double t)
+                    ? $" {t.ToString("0.00", CultureInfo.InvariantCulture)} | {(t / r.MedianMs).ToString("0.00", CultureInfo.InvariantCulture)}x |"
+                    : " | |";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Name} | {r.Elements:N0} | {r.BytesPerElement} | {r.MedianMs:0.000} | {gbs:0.0} | {gbs / axpyGbs * 100:0}% | {r.AllocatedPerStep:0} |{torch}"));
+        }
+        output.WriteLine();
+        var adamw = results.Find(r => r.Key == "adamw");
+        var chain = results.Find(r => r.Key == "chain");
+        if (adamw is not null && chain is not null)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chain(clip_by_global_norm, adamw, warmup-cosine) / adamw: {chain.MedianMs / adamw.MedianMs:0.00}x"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{many.Name} / one tensor of the same total: {many.MedianMs / single.MedianMs:0.00}x"));
+        if (torchError is not null) output.WriteLine($"torch: {torchError}");
+        return 0;
+    }
+
+    /// <summary>The optimizer cases, with their nominal bytes per element.</summary>
+    private static IEnumerable<BenchCase> Cases(BenchSettings s)
+    {
+        yield return new("sgd", "sgd", () => Optimizers.Sgd(new SgdOptions { LearningRate = 1e-3 }), 12, 1, s.Size);
+        yield return new("sgd-momentum", "sgd_momentum", () => Optimizers.Sgd(new SgdOptions { LearningRate = 1e-3, Momentum = 0.9 }), 20, 1, s.Size);
+        yield return new("adam", "adam", () => Optimizers.Adam(), 28, 1, s.Size);
+        yield return new("adamw", "adamw", () => Optimizers.AdamW(), 28, 1, s.Size);
+        // The global-norm pre-pass reads the gradient once more: 32 B/elem nominal.
+        yield return new("chain(clip_by_global_norm, adamw, warmup-cosine)", "chain", () => Transforms.Chain(
+            Transforms.ClipByGlobalNorm(1.0),
+            Optimizers.AdamW(new AdamWOptions { LearningRate = WarmupCosine(1e-3, 100, 10_000) })), 32, 1, s.Size);
+    }
+
+    /// <summary>Linear warmup to <paramref name="peak"/> over <paramref name="warmup"/> steps, then cosine decay to 0 at <paramref name="total"/>.</summary>
+    internal static Schedule WarmupCosine(double peak, long warmup, long total) => Schedule.FromFunction(step =>
+    {
+        if (step < warmup) return peak * (step + 1) / warmup;
+        double progress = Math.Min(1.0, (double)(step - warmup) / Math.Max(1, total - warmup));
+        return peak * 0.5 * (1 + Math.Cos(Math.PI * progress));
+    });
+
+    private static BenchResult MeasureOptimizer(BenchCase c, BenchSettings s)
+    {
+        var set = new ParameterSet();
+        var parameters = new Parameter[c.Tensors];
+        for (int i = 0; i < c.Tensors; i++) parameters[i] = set.Add(c.Tensors == 1 ? "w" : $"w{i}", c.Length);
+        var gradients = new GradientSet(set);
+        var random = new Random(42);
+        foreach (var p in parameters)
+        {
+            var values = p.Values;
+            var g = gradients.Get(p, clear: true);
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = (float)(random.NextDouble() - 0.5);
+                g[i] = (float)((random.NextDouble() - 0.5) * 1e-2);
+            }
+        }
+        // NaN checks are off so that every implementation moves the same bytes (PyTorch does not check either).
+        var optimizer = new Optimizer(c.Create(), set, new OptimizerOptions { Threads = s.Threads, NonFiniteGradients = NonFiniteGradients.Propagate });
+        Warm(() => optimizer.Step(gradients));
+        var times = new double[s.Repeats];
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        for (int r = 0; r < s.Repeats; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            optimizer.Step(gradients);
+            times[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        return new BenchResult(c.Name, (long)c.Tensors * c.Length, c.BytesPerElement, Median(times), (double)allocated / s.Repeats) { Key = c.Key };
+    }
+
+    /// <summary>In-place <c>x += a·y</c> over fixed 16 Ki chunks on the optimizer's worker pool: the bandwidth ceiling.</summary>
+    private static double MeasureAxpy(BenchSettings s)
+    {
+        var x = new float[s.Size];
+        var y = new float[s.Size];
+        for (int i = 0; i < y.Length; i++) y[i] = i * 1e-9f;
+        var body = new AxpyBody(x, y, 1e-3f);
+        int items = (s.Size + Optimizer.ChunkLength - 1) / Optimizer.ChunkLength;
+        Warm(() => WorkerPool.Shared.Run(body, items, s.Threads));
+        var times = new double[s.Repeats];
+        for (int r = 0; r < s.Repeats; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            WorkerPool.Shared.Run(body, items, s.Threads);
+            times[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        return Median(times);
+    }
+
+    private sealed class AxpyBody(float[] x, float[] y, float a) : IParallelBody
+    {
+        public void Run(int item, int worker)
+        {
+            int start = item * Optimizer.ChunkLength;
+            int length = Math.Min(Optimizer.ChunkLength, x.Length - start);
+            VectorMath.AddScaled(x.AsSpan(start, length), y.AsSpan(start, length), a);
+        }
+    }
+
+    /// <summary>Runs the committed PyTorch script and returns its fastest median per case key.</summary>
+    private static (Dictionary<string, double>? Best, string? Error) RunTorch(BenchSettings s, TextWriter output)
+    {
+        string? script = FindScript();
+        if (script is null) return (null, "tools/bench/torch_bench.py was not found (run from the repository).");
+        var info = new ProcessStartInfo(s.Python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[]
+        {
+            script, "--size", s.Size.ToString(CultureInfo.InvariantCulture), "--threads", s.Threads.ToString(CultureInfo.InvariantCulture),
+            "--repeats", s.Repeats.ToString(CultureInfo.InvariantCulture), "--small-count", s.SmallCount.ToString(CultureInfo.InvariantCulture),
+            "--small-length", s.SmallLength.ToString(CultureInfo.InvariantCulture),
+        })
+            info.ArgumentList.Add(arg);
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return (null, $"could not start {s.Python}: {e.Message}");
+        }
+        var stderrTask = process.StandardError.ReadToEndAsync();
+        var best = new Dictionary<string, double>(StringComparer.Ordinal);
+        output.WriteLine();
+        output.WriteLine("PyTorch (median ms/step):");
+        string? line;
+        while ((line = process.StandardOutput.ReadLine()) is not null)
+        {
+            if (!line.StartsWith('{')) continue;
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            if (root.TryGetProperty("error", out var error)) return (null, error.GetString());
+            if (root.TryGetProperty("torch", out var version))
+            {
+                output.WriteLine($"  torch {version.GetString()}, {root.GetProperty("threads").GetInt32()} threads");
+                continue;
+            }
+            string key = root.GetProperty("case").GetString()!;
+            string impl = root.GetProperty("impl").GetString()!;
+            double ms = root.GetProperty("median_ms").GetDouble();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key,-14} {impl,-9} {ms,10:0.000}"));
+            if (!best.TryGetValue(key, out double b) || ms < b) best[key] = ms;
+        }
+        process.WaitForExit();
+        string stderr = stderrTask.Result.Trim();
+        if (process.ExitCode != 0)
+            return (null, $"{s.Python} {script} failed (exit {process.ExitCode}): {LastLine(stderr)}");
+        return (best, null);
+    }
+
+    private static string LastLine(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? "(no message)" : lines[^1];
+    }
+
+    private static string? FindScript()
+    {
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "tools", "bench", "torch_bench.py");
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Runs at least 5 times and for at least 0.5 s, so tiered JIT has promoted the hot loops.</summary>
+    private static void Warm(Action action)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < 5 || Stopwatch.GetElapsedTime(start).TotalSeconds < 0.5; i++) action();
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    }
+
+    private static int Fail(TextWriter output, string message)
+    {
+        output.WriteLine($"momentum bench: {message}");
+        return 1;
+    }
+
+    private sealed record BenchCase(string Name, string Key, Func<GradientTransformation> Create, int BytesPerElement, int Tensors, int Length);
+
+    private sealed record BenchResult(string Name, long Elements, int BytesPerElement, double MedianMs, double AllocatedPerStep)
+    {
+        public string? Key { get; init; }
+    }
+}
+
+/// <summary>The settings of one <c>momentum bench</c> run.</summary>
+internal sealed record BenchSettings(int Size, int Threads, int Repeats, int SmallCount, int SmallLength, bool Torch, string Python);

@@ -1,0 +1,235 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Momentum.Kernels;
+
+/// <summary>
+/// The step scalars of a recognized chain, gathered once per step per parameter from the stages' states:
+/// <c>[clip] → [scale] → [add_decayed_weights] → core → [add_decayed_weights] → scale_by_learning_rate</c>, where the
+/// core is <c>scale_by_adam</c>, <c>trace</c> or nothing. A stage that is absent (or a no-op this step, exactly as the
+/// stage itself would skip it) has its flag off.
+/// </summary>
+internal struct ChainScalars
+{
+    /// <summary>Clip factor (u ← u·Clip), applied when <see cref="HasClip"/>.</summary>
+    public float Clip;
+    public bool HasClip;
+
+    /// <summary>Constant factor (u ← u·Scale), applied when <see cref="HasScale"/>.</summary>
+    public float Scale;
+    public bool HasScale;
+
+    /// <summary>Coupled weight decay before the core (u ← u + Wd1·θ).</summary>
+    public float Wd1;
+    public bool HasWd1;
+
+    /// <summary>Adam: m ← B1·m + C1·u; v ← B2·v + (C2·u)·u; u ← (Km·m + Kg·u) / (√(v + EpsRoot)/SqrtBc2 + Eps).</summary>
+    public float B1, C1, B2, C2, Km, Kg, SqrtBc2, EpsRoot, Eps;
+
+    /// <summary>Momentum: first step b ← u, then b ← b·Decay + Gain·u; u ← b, or u + Decay·b with Nesterov.</summary>
+    public float Decay, Gain;
+    public bool Nesterov, First;
+
+    /// <summary>Decoupled weight decay after the core (u ← u + Wd2·θ).</summary>
+    public float Wd2;
+    public bool HasWd2;
+
+    /// <summary>The signed learning rate (u ← u·Lr), then θ ← θ + u.</summary>
+    public float Lr;
+}
+
+/// <summary>
+/// One-pass kernels for the common chains: each element of θ, g and the state is read once and written once, with
+/// exactly the operations, in exactly the order, that the chain's stages perform one after another (so the results are
+/// bit-identical to the generic block-by-block path). Vector512 where accelerated, then Vector256, then a scalar tail.
+/// </summary>
+internal static class FusedKernels
+{
+    /// <summary>Adam or AdamW (any of the optional pre- and post-stages): 28 B/element.</summary>
+    public static void Adam(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v)
+    {
+        int n = g.Length;
+        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
+        if (m.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(m), n, m.Length);
+        if (v.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(v), n, v.Length);
+        ref float rg = ref MemoryMarshal.GetReference(g);
+        ref float rp = ref MemoryMarshal.GetReference(p);
+        ref float rm = ref MemoryMarshal.GetReference(m);
+        ref float rv = ref MemoryMarshal.GetReference(v);
+        bool hasClip = k.HasClip, hasScale = k.HasScale, hasWd1 = k.HasWd1, hasWd2 = k.HasWd2;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> clip = Vector512.Create(k.Clip), scale = Vector512.Create(k.Scale), wd1 = Vector512.Create(k.Wd1), wd2 = Vector512.Create(k.Wd2);
+            Vector512<float> b1 = Vector512.Create(k.B1), c1 = Vector512.Create(k.C1), b2 = Vector512.Create(k.B2), c2 = Vector512.Create(k.C2);
+            Vector512<float> km = Vector512.Create(k.Km), kg = Vector512.Create(k.Kg), sqrtBc2 = Vector512.Create(k.SqrtBc2);
+            Vector512<float> epsRoot = Vector512.Create(k.EpsRoot), eps = Vector512.Create(k.Eps), lr = Vector512.Create(k.Lr);
+            for (; i <= n - 16; i += 16)
+            {
+                var u = Vector512.LoadUnsafe(ref rg, (nuint)i);
+                var vp = Vector512.LoadUnsafe(ref rp, (nuint)i);
+                if (hasClip) u *= clip;
+                if (hasScale) u *= scale;
+                if (hasWd1) u += wd1 * vp;
+                var vm = b1 * Vector512.LoadUnsafe(ref rm, (nuint)i) + c1 * u;
+                var vv = b2 * Vector512.LoadUnsafe(ref rv, (nuint)i) + c2 * u * u;
+                u = (km * vm + kg * u) / (Vector512.Sqrt(vv + epsRoot) / sqrtBc2 + eps);
+                if (hasWd2) u += wd2 * vp;
+                vm.StoreUnsafe(ref rm, (nuint)i);
+                vv.StoreUnsafe(ref rv, (nuint)i);
+                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated && n - i >= 8)
+        {
+            Vector256<float> clip = Vector256.Create(k.Clip), scale = Vector256.Create(k.Scale), wd1 = Vector256.Create(k.Wd1), wd2 = Vector256.Create(k.Wd2);
+            Vector256<float> b1 = Vector256.Create(k.B1), c1 = Vector256.Create(k.C1), b2 = Vector256.Create(k.B2), c2 = Vector256.Create(k.C2);
+            Vector256<float> km = Vector256.Create(k.Km), kg = Vector256.Create(k.Kg), sqrtBc2 = Vector256.Create(k.SqrtBc2);
+            Vector256<float> epsRoot = Vector256.Create(k.EpsRoot), eps = Vector256.Create(k.Eps), lr = Vector256.Create(k.Lr);
+            for (; i <= n - 8; i += 8)
+            {
+                var u = Vector256.LoadUnsafe(ref rg, (nuint)i);
+                var vp = Vector256.LoadUnsafe(ref rp, (nuint)i);
+                if (hasClip) u *= clip;
+                if (hasScale) u *= scale;
+                if (hasWd1) u += wd1 * vp;
+                var vm = b1 * Vector256.LoadUnsafe(ref rm, (nuint)i) + c1 * u;
+                var vv = b2 * Vector256.LoadUnsafe(ref rv, (nuint)i) + c2 * u * u;
+                u = (km * vm + kg * u) / (Vector256.Sqrt(vv + epsRoot) / sqrtBc2 + eps);
+                if (hasWd2) u += wd2 * vp;
+                vm.StoreUnsafe(ref rm, (nuint)i);
+                vv.StoreUnsafe(ref rv, (nuint)i);
+                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float u = Unsafe.Add(ref rg, i);
+            float sp = Unsafe.Add(ref rp, i);
+            if (hasClip) u *= k.Clip;
+            if (hasScale) u *= k.Scale;
+            if (hasWd1) u += k.Wd1 * sp;
+            ref float sm = ref Unsafe.Add(ref rm, i);
+            ref float sv = ref Unsafe.Add(ref rv, i);
+            sm = k.B1 * sm + k.C1 * u;
+            sv = k.B2 * sv + k.C2 * u * u;
+            u = (k.Km * sm + k.Kg * u) / (MathF.Sqrt(sv + k.EpsRoot) / k.SqrtBc2 + k.Eps);
+            if (hasWd2) u += k.Wd2 * sp;
+            Unsafe.Add(ref rp, i) = sp + u * k.Lr;
+        }
+    }
+
+    /// <summary>SGD with momentum (PyTorch's buffer semantics, optional Nesterov and coupled decay): 20 B/element.</summary>
+    public static void Momentum(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> b)
+    {
+        int n = g.Length;
+        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
+        if (b.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(b), n, b.Length);
+        ref float rg = ref MemoryMarshal.GetReference(g);
+        ref float rp = ref MemoryMarshal.GetReference(p);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        bool hasClip = k.HasClip, hasScale = k.HasScale, hasWd1 = k.HasWd1, hasWd2 = k.HasWd2, first = k.First, nesterov = k.Nesterov;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> clip = Vector512.Create(k.Clip), scale = Vector512.Create(k.Scale), wd1 = Vector512.Create(k.Wd1), wd2 = Vector512.Create(k.Wd2);
+            Vector512<float> decay = Vector512.Create(k.Decay), gain = Vector512.Create(k.Gain), lr = Vector512.Create(k.Lr);
+            for (; i <= n - 16; i += 16)
+            {
+                var u = Vector512.LoadUnsafe(ref rg, (nuint)i);
+                var vp = Vector512.LoadUnsafe(ref rp, (nuint)i);
+                if (hasClip) u *= clip;
+                if (hasScale) u *= scale;
+                if (hasWd1) u += wd1 * vp;
+                var vb = first ? u : Vector512.LoadUnsafe(ref rb, (nuint)i) * decay + gain * u;
+                vb.StoreUnsafe(ref rb, (nuint)i);
+                u = nesterov ? u + decay * vb : vb;
+                if (hasWd2) u += wd2 * vp;
+                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated && n - i >= 8)
+        {
+            Vector256<float> clip = Vector256.Create(k.Clip), scale = Vector256.Create(k.Scale), wd1 = Vector256.Create(k.Wd1), wd2 = Vector256.Create(k.Wd2);
+            Vector256<float> decay = Vector256.Create(k.Decay), gain = Vector256.Create(k.Gain), lr = Vector256.Create(k.Lr);
+            for (; i <= n - 8; i += 8)
+            {
+                var u = Vector256.LoadUnsafe(ref rg, (nuint)i);
+                var vp = Vector256.LoadUnsafe(ref rp, (nuint)i);
+                if (hasClip) u *= clip;
+                if (hasScale) u *= scale;
+                if (hasWd1) u += wd1 * vp;
+                var vb = first ? u : Vector256.LoadUnsafe(ref rb, (nuint)i) * decay + gain * u;
+                vb.StoreUnsafe(ref rb, (nuint)i);
+                u = nesterov ? u + decay * vb : vb;
+                if (hasWd2) u += wd2 * vp;
+                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float u = Unsafe.Add(ref rg, i);
+            float sp = Unsafe.Add(ref rp, i);
+            if (hasClip) u *= k.Clip;
+            if (hasScale) u *= k.Scale;
+            if (hasWd1) u += k.Wd1 * sp;
+            ref float sb = ref Unsafe.Add(ref rb, i);
+            sb = first ? u : sb * k.Decay + k.Gain * u;
+            u = nesterov ? u + k.Decay * sb : sb;
+            if (hasWd2) u += k.Wd2 * sp;
+            Unsafe.Add(ref rp, i) = sp + u * k.Lr;
+        }
+    }
+
+    /// <summary>Plain SGD (optional clip, scale and coupled decay): 12 B/element.</summary>
+    public static void Plain(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p)
+    {
+        int n = g.Length;
+        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
+        ref float rg = ref MemoryMarshal.GetReference(g);
+        ref float rp = ref MemoryMarshal.GetReference(p);
+        bool hasClip = k.HasClip, hasScale = k.HasScale, hasWd1 = k.HasWd1, hasWd2 = k.HasWd2;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> clip = Vector512.Create(k.Clip), scale = Vector512.Create(k.Scale), wd1 = Vector512.Create(k.Wd1), wd2 = Vector512.Create(k.Wd2);
+            Vector512<float> lr = Vector512.Create(k.Lr);
+            for (; i <= n - 16; i += 16)
+            {
+                var u = Vector512.LoadUnsafe(ref rg, (nuint)i);
+                var vp = Vector512.LoadUnsafe(ref rp, (nuint)i);
+                if (hasClip) u *= clip;
+                if (hasScale) u *= scale;
+                if (hasWd1) u += wd1 * vp;
+                if (hasWd2) u += wd2 * vp;
+                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated && n - i >= 8)
+        {
+            Vector256<float> clip = Vector256.Create(k.Clip), scale = Vector256.Create(k.Scale), wd1 = Vector256.Create(k.Wd1), wd2 = Vector256.Create(k.Wd2);
+            Vector256<float> lr = Vector256.Create(k.Lr);
+            for (; i <= n - 8; i += 8)
+            {
+                var u = Vector256.LoadUnsafe(ref rg, (nuint)i);
+                var vp = Vector256.LoadUnsafe(ref rp, (nuint)i);
+                if (hasClip) u *= clip;
+                if (hasScale) u *= scale;
+                if (hasWd1) u += wd1 * vp;
+                if (hasWd2) u += wd2 * vp;
+                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float u = Unsafe.Add(ref rg, i);
+            float sp = Unsafe.Add(ref rp, i);
+            if (hasClip) u *= k.Clip;
+            if (hasScale) u *= k.Scale;
+            if (hasWd1) u += k.Wd1 * sp;
+            if (hasWd2) u += k.Wd2 * sp;
+            Unsafe.Add(ref rp, i) = sp + u * k.Lr;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Momentum.Kernels;
+
+namespace Momentum;
+
+public static partial class Transforms
+{
+    /// <summary>
+    /// <see cref="ScaleByAdam"/> with its moments stored in bfloat16 (Kingma and Ba, 2015, https://arxiv.org/abs/1412.6980):
+    /// the math runs in float32 and m and v are rounded to bfloat16 (nearest, ties to even) when stored, which halves
+    /// the state memory (4 instead of 8 bytes per parameter) and the state traffic.
+    /// </summary>
+    /// <param name="b1">β1, the decay of the first moment, in [0, 1).</param>
+    /// <param name="b2">β2, the decay of the second moment, in [0, 1).</param>
+    /// <param name="eps">ε, added to the denominator outside the square root; ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or out of range.</exception>
+    /// <remarks>
+    /// Per element, with m and v widened from bfloat16: <c>m ← β1·m + (1−β1)·g</c>, <c>v ← β2·v + (1−β2)·g²</c>,
+    /// <c>u = (m/(1−β1ᵗ)) / (√v/√(1−β2ᵗ) + ε)</c> from the float32 m and v, then m and v are rounded to bfloat16.
+    /// bfloat16 keeps 8 significant bits, so an update of v smaller than about 2⁻⁹·v is lost to rounding: with β2 = 0.999
+    /// the second moment only follows large changes of g² (see docs/PERFORMANCE.md for the measured accuracy cost).
+    /// The moments are stored as packed tensors (<c>mu_bf16</c>, <c>nu_bf16</c>, two values per float32 slot) that
+    /// checkpoints save bit-exactly; they are not per-row, so this state does not follow row operations.
+    /// State: m = v = 0 and count = 0. A NaN in g propagates to m, v and u.
+    /// </remarks>
+    public static GradientTransformation ScaleByAdamBFloat16State(double b1 = 0.9, double b2 = 0.999, double eps = 1e-8)
+    {
+        ValidateBetas(b1, b2);
+        ValidateEpsilon(eps, nameof(eps));
+        return new ScaleByAdamBFloat16Transformation(b1, b2, eps);
+    }
+}
+
+/// <summary>The state of <c>scale_by_adam_bf16</c>: bfloat16 moments packed two per float32 slot, and the count.</summary>
+internal sealed class ScaleByAdamBFloat16State : TransformState
+{
+    public readonly RowBuffer MuPacked;
+    public readonly RowBuffer NuPacked;
+    public long Count;
+    public float MomentScale, SqrtBc2;
+
+    public ScaleByAdamBFloat16State(Parameter parameter) : base(parameter)
+    {
+        int slots = (parameter.Length + 1) / 2;
+        MuPacked = AddOtherTensor("mu_bf16", 1, slots);
+        NuPacked = AddOtherTensor("nu_bf16", 1, slots);
+        AddScalar("count", () => Count, v => Count = (long)v);
+    }
+
+    public Span<ushort> Mu => MemoryMarshal.Cast<float, ushort>(MuPacked.Span);
+
+    public Span<ushort> Nu => MemoryMarshal.Cast<float, ushort>(NuPacked.Span);
+}
+
+/// <summary>Adam with bfloat16 moments; see <see cref="Transforms.ScaleByAdamBFloat16State"/>.</summary>
+internal sealed class ScaleByAdamBFloat16Transformation(double b1, double b2, double eps) : ElementwiseTransformation
+{
+    private readonly float _b1 = (float)b1, _c1 = (float)(1 - b1), _b2 = (float)b2, _c2 = (float)(1 - b2), _eps = (float)eps;
+
+    public override string Name => "scale_by_adam_bf16";
+
+    public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamBFloat16State(parameter);
+
+    public override void BeginStep(TransformState? state, in StepInfo step)
+    {
+        var s = (ScaleByAdamBFloat16State)state!;
+        long t = ++s.Count;
+        s.MomentScale = (float)(1 / (1 - PowCache.Pow(b1, t)));
+        s.SqrtBc2 = (float)Math.Sqrt(1 - PowCache.Pow(b2, t));
+    }
+
+    public override void Apply(TransformState? state, in Block block)
+    {
+        var s = (ScaleByAdamBFloat16State)state!;
+        int o = block.Offset, n = block.Length;
+        Run(block.Updates, s.Mu.Slice(o, n), s.Nu.Slice(o, n), s.MomentScale, s.SqrtBc2);
+    }
+
+    private void Run(Span<float> u, Span<ushort> m, Span<ushort> v, float km, float sqrtBc2)
+    {
+        int n = u.Length;
+        ref float ru = ref MemoryMarshal.GetReference(u);
+        ref ushort rm = ref MemoryMarshal.GetReference(m);
+        ref ushort rv = ref MemoryMarshal.GetReference(v);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var (m0, m1) = BFloat16.Widen(Vector256.LoadUnsafe(ref rm, (nuint)i));
+                var (v0, v1) = BFloat16.Widen(Vector256.LoadUnsafe(ref rv, (nuint)i));
+                var g0 = Vector256.LoadUnsafe(ref ru, (nuint)i);
+                var g1 = Vector256.LoadUnsafe(ref ru, (nuint)(i + 8));
+                Step(g0, ref m0, ref v0, km, sqrtBc2).StoreUnsafe(ref ru, (nuint)i);
+                Step(g1, ref m1, ref v1, km, sqrtBc2).StoreUnsafe(ref ru, (nuint)(i + 8));
+                BFloat16.Narrow(m0, m1).StoreUnsafe(ref rm, (nuint)i);
+                BFloat16.Narrow(v0, v1).StoreUnsafe(ref rv, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float g = Unsafe.Add(ref ru, i);
+            float mi = _b1 * BFloat16.ToSingle(Unsafe.Add(ref rm, i)) + _c1 * g;
+            float vi = _b2 * BFloat16.ToSingle(Unsafe.Add(ref rv, i)) + _c2 * g * g;
+            Unsafe.Add(ref ru, i) = km * mi / (MathF.Sqrt(vi) / sqrtBc2 + _eps);
+            Unsafe.Add(ref rm, i) = BFloat16.FromSingle(mi);
+            Unsafe.Add(ref rv, i) = BFloat16.FromSingle(vi);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector256<float> Step(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, float km, float sqrtBc2)
+    {
+        m = Vector256.Create(_b1) * m + Vector256.Create(_c1) * g;
+        v = Vector256.Create(_b2) * v + Vector256.Create(_c2) * g * g;
+        return Vector256.Create(km) * m / (Vector256.Sqrt(v) / Vector256.Create(sqrtBc2) + Vector256.Create(_eps));
+    }
+}
