@@ -11,6 +11,7 @@ internal static class Program
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(TourCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -29,7 +29,7 @@ public sealed partial class Optimizer
     }
 
     /// <summary>Every wrapper state that exists, with its path.</summary>
-    public IEnumerable<(string Path, WrapperState State)> WrapperStatesOverall
+    public IEnumerable<(string Path, WrapperState State)> GlobalWrapperStates
     {
         get
         {
@@ -297,5 +297,29 @@ public sealed partial class Optimizer
 
         /// <summary>Drops the inner chain's state of parameter <paramref name="index"/>: it starts afresh at its next step.</summary>
         public void ResetInnerState(int index) => optimizer._plans[index].States = null;
+    }
+}
+
+public sealed partial class Optimizer
+{
+    /// <summary>The wrapper paths, outermost first, for checkpointing.</summary>
+    internal IReadOnlyList<string> WrapperPaths => _wrapperPaths;
+
+    /// <summary>The optimizer-wide state of wrapper <paramref name="w"/> (null if it keeps none), for checkpointing.</summary>
+    internal WrapperState? WrapperGlobalAt(int w) => _wrapperGlobals[w];
+
+    /// <summary>Wrapper <paramref name="w"/>'s state for a parameter (null if none yet), for checkpointing.</summary>
+    internal TransformState? WrapperStateAt(int w, int parameterIndex) =>
+        parameterIndex < _wrapperStates[w].Length ? _wrapperStates[w][parameterIndex] : null;
+
+    /// <summary>Creates a fresh wrapper state for a parameter without attaching it.</summary>
+    internal TransformState? CreateDetachedWrapperState(int w, int parameterIndex) => _wrappers[w].CreateState(Parameters[parameterIndex]);
+
+    /// <summary>Attaches (or drops, with null) wrapper <paramref name="w"/>'s state for a parameter.</summary>
+    internal void AttachWrapperState(int w, int parameterIndex, TransformState? state)
+    {
+        ref var states = ref _wrapperStates[w];
+        if (states.Length < Parameters.Count) Array.Resize(ref states, Parameters.Count);
+        states[parameterIndex] = state;
     }
 }

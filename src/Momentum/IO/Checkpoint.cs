@@ -43,6 +43,7 @@ public static class Checkpoint
                 foreach (var scalar in state.Scalars) writer.Add($"state/{p.Name}/{stages[s].Path}/{scalar.Slot}", [scalar.Get()]);
             }
         }
+        SaveWrapperStates(writer, optimizer);
         writer.WriteAtomic(path);
     }
 
@@ -105,6 +106,7 @@ public static class Checkpoint
             }
             stagedStates.Add((p.Index, states));
         }
+        var wrapperStates = LoadWrapperStates(file, optimizer, Take, tensorCopies, scalarSets);
         var unknown = file.Tensors.FirstOrDefault(t => !used.Contains(t.Name));
         if (unknown is not null)
             throw new InvalidDataException($"{where}: tensor '{unknown.Name}' does not belong to this optimizer (a different transformation or parameter set?).");
@@ -113,7 +115,67 @@ public static class Checkpoint
         foreach (var (scalar, value) in scalarSets) scalar.Set(value);
         foreach (var (p, values) in parameterValues) values.CopyTo(p.Values);
         foreach (var (index, states) in stagedStates) optimizer.AttachStates(index, states);
+        foreach (var (w, index, state) in wrapperStates) optimizer.AttachWrapperState(w, index, state);
         optimizer.RestoreCounters(stepCount, skipped);
+    }
+
+    /// <summary>Writes the state of step wrappers (<c>apply_if_finite</c>, <c>lookahead</c>, ...): per parameter as
+    /// <c>wstate/&lt;name&gt;/&lt;path&gt;/&lt;slot&gt;</c>, optimizer-wide as <c>wrapper/&lt;path&gt;/&lt;slot&gt;</c>.</summary>
+    private static void SaveWrapperStates(SafeTensorsWriter writer, Optimizer optimizer)
+    {
+        var paths = optimizer.WrapperPaths;
+        for (int w = 0; w < paths.Count; w++)
+        {
+            if (optimizer.WrapperGlobalAt(w) is { } global)
+                foreach (var scalar in global.Scalars) writer.Add($"wrapper/{paths[w]}/{scalar.Slot}", [scalar.Get()]);
+            foreach (var p in optimizer.Parameters)
+            {
+                if (optimizer.WrapperStateAt(w, p.Index) is not { } state) continue;
+                writer.Add($"has_wstate/{p.Name}/{paths[w]}", [1L]);
+                foreach (var t in state.Tensors)
+                {
+                    int[] shape = StateShape(p, t);
+                    writer.Add($"wstate/{p.Name}/{paths[w]}/{t.Slot}", t.Buffer.Span, shape);
+                }
+                foreach (var scalar in state.Scalars) writer.Add($"wstate/{p.Name}/{paths[w]}/{scalar.Slot}", [scalar.Get()]);
+            }
+        }
+    }
+
+    /// <summary>Stages the wrapper states of a checkpoint (checked, not yet attached).</summary>
+    private static List<(int Wrapper, int Parameter, TransformState? State)> LoadWrapperStates(SafeTensorsFile file, Optimizer optimizer,
+        Func<string, SafeTensorsDType, IReadOnlyList<int>, SafeTensor> take, List<(RowBuffer, float[])> tensorCopies, List<(StateScalar, double)> scalarSets)
+    {
+        var staged = new List<(int, int, TransformState?)>();
+        var paths = optimizer.WrapperPaths;
+        for (int w = 0; w < paths.Count; w++)
+        {
+            if (optimizer.WrapperGlobalAt(w) is { } global)
+                foreach (var scalar in global.Scalars)
+                    scalarSets.Add((scalar, take($"wrapper/{paths[w]}/{scalar.Slot}", SafeTensorsDType.F64, []).ToDouble()[0]));
+            foreach (var p in optimizer.Parameters)
+            {
+                if (!file.TryGet($"has_wstate/{p.Name}/{paths[w]}", out _))
+                {
+                    staged.Add((w, p.Index, null));
+                    continue;
+                }
+                take($"has_wstate/{p.Name}/{paths[w]}", SafeTensorsDType.I64, []);
+                var state = optimizer.CreateDetachedWrapperState(w, p.Index);
+                if (state is not null)
+                {
+                    foreach (var t in state.Tensors)
+                    {
+                        int[] shape = StateShape(p, t);
+                        tensorCopies.Add((t.Buffer, take($"wstate/{p.Name}/{paths[w]}/{t.Slot}", SafeTensorsDType.F32, shape).ToSingle()));
+                    }
+                    foreach (var scalar in state.Scalars)
+                        scalarSets.Add((scalar, take($"wstate/{p.Name}/{paths[w]}/{scalar.Slot}", SafeTensorsDType.F64, []).ToDouble()[0]));
+                }
+                staged.Add((w, p.Index, state));
+            }
+        }
+        return staged;
     }
 
     /// <summary>A state tensor's saved shape: the parameter's for a per-row tensor of its row length, else [rows, row length] (e.g. per-row counters).</summary>

@@ -109,8 +109,54 @@ internal static class ContribSpecs
         r.Register("cocob", "optax.contrib.cocob(learning_rate=1.0, alpha=100, eps=1e-8, weight_decay=0)", a =>
             Optimizers.Cocob(FoundationSpecs.LearningRate(a, 1.0), a.Number("alpha", 100), a.Number("eps", 1e-8), a.Number("weight_decay", 0)));
         r.Register("scale_by_cocob", "scale_by_cocob(alpha=100, eps=1e-8)", a => Transforms.ScaleByCocob(a.Number("alpha", 100), a.Number("eps", 1e-8)));
+        r.Register("muon", "optax.contrib.muon(learning_rate, ns_coeffs=(3.4445, -4.775, 2.0315) or \"standard\"/\"dion\", ns_steps=5, beta=0.95, eps=1e-8, weight_decay=0, nesterov=true, adaptive=false, adam_b1=0.9, adam_b2=0.999, adam_eps_root=0, adam_weight_decay=0, adam_learning_rate=none, consistent_rms=none)", a =>
+            Optimizers.Muon(new MuonOptions
+            {
+                LearningRate = FoundationSpecs.LearningRate(a, null),
+                NsCoefficients = NsCoefficients(a),
+                NsSteps = (int)a.Integer("ns_steps", 5),
+                Beta = a.Number("beta", 0.95),
+                Epsilon = a.Number("eps", 1e-8),
+                WeightDecay = a.Schedule("weight_decay", 0),
+                Nesterov = a.Bool("nesterov", true),
+                Adaptive = a.Bool("adaptive", false),
+                AdamB1 = a.Number("adam_b1", 0.9),
+                AdamB2 = a.Number("adam_b2", 0.999),
+                AdamEpsRoot = a.Number("adam_eps_root", 0),
+                AdamWeightDecay = a.Schedule("adam_weight_decay", 0),
+                AdamLearningRate = a.OptionalSchedule("adam_learning_rate"),
+                ConsistentRms = a.OptionalNumber("consistent_rms"),
+            }));
+        r.Register("scale_by_muon", "scale_by_muon(ns_coeffs=\"standard\", ns_steps=5, beta=0.95, eps=1e-8, nesterov=true, adaptive=false): 2-D parameters only", a =>
+            Transforms.ScaleByMuon(NsCoefficients(a), (int)a.Integer("ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
+        r.Register("scale_by_shape", "scale_by_shape(consistent_rms=none): sqrt(max(1, fan_out/fan_in))", a => Transforms.ScaleByShape(a.OptionalNumber("consistent_rms")));
         r.Register("dowg", "optax.contrib.dowg(learning_rate=1.0, init_estim_sq_dist=none, eps=1e-4, weight_decay=none)", a =>
             Optimizers.Dowg(FoundationSpecs.LearningRate(a, 1.0), a.OptionalNumber("init_estim_sq_dist"), a.Number("eps", 1e-4), a.OptionalNumber("weight_decay")));
+    }
+
+    private static IReadOnlyList<(double A, double B, double C)> NsCoefficients(SpecArguments a)
+    {
+        var raw = a.Raw("ns_coeffs");
+        switch (raw)
+        {
+            case null:
+                return Transforms.MuonStandardCoefficients;
+            case SpecString name:
+                try
+                {
+                    return Optimizers.MuonPreset(name.Value);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new SpecException(name.Position, e.Message.Split(" (Parameter")[0]);
+                }
+            case SpecList { Items: [SpecNumber x, SpecNumber y, SpecNumber z] }:
+                return [(x.Value, y.Value, z.Value)];
+            case SpecList list when list.Items.All(i => i is SpecList { Items: [SpecNumber, SpecNumber, SpecNumber] }):
+                return [.. list.Items.Cast<SpecList>().Select(t => (((SpecNumber)t.Items[0]).Value, ((SpecNumber)t.Items[1]).Value, ((SpecNumber)t.Items[2]).Value))];
+            default:
+                throw new SpecException(raw.Position, $"ns_coeffs of '{a.Name}' must be a triple, a list of triples, or \"standard\"/\"dion\"");
+        }
     }
 
     private static (DogInitStep Kind, double Value) InitStep(SpecArguments a)
@@ -178,6 +224,7 @@ internal static class ContribSpecs
             var inner = Inner(a, "fast_optimizer");
             return Transforms.Lookahead(inner, RequiredInt(a, "sync_period"), FoundationSpecs.Required(a, "slow_step_size"), a.Bool("reset_state", false));
         });
+        r.Register("flatten", "flatten(inner): the identity wrapper (small tensors are already packed together by the engine)", a => Transforms.Flatten(Inner(a, "inner")));
         r.Register("schedule_free", "optax.contrib.schedule_free(base_optimizer, learning_rate, b1=0.9, weight_lr_power=2)", a =>
         {
             var inner = Inner(a, "base_optimizer");

@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using Momentum.Kernels;
+
 namespace Momentum;
 
 public static partial class Transforms
@@ -124,17 +127,34 @@ internal sealed class ScaleByAdoptTransformation(double b1, double b2, double ep
         var s = (ContribMomentState)state!;
         var m = s.A.Span.Slice(block.Offset, block.Length);
         var v = s.B.Span.Slice(block.Offset, block.Length);
-        var u = block.Updates;
-        float b1 = s.S0, c1 = s.S1, b2 = s.S2, c2 = s.S3, clip = s.S4;
-        for (int i = 0; i < u.Length; i++)
+        ElementwiseLoop.Run(new Operator(s.S0, s.S1, s.S2, s.S3, s.S4, _eps, nesterov ? 1f : 0f), block.Updates, m, v, block.Parameters);
+    }
+
+    /// <summary>ĝ = clip(g/max(√v, ε), ±c); v = β2'v + (1−β2')g²; m = β1'm + (1−β1')ĝ; out = m, or (Nesterov) β1'm + (1−β1')ĝ.</summary>
+    private readonly struct Operator(float b1, float c1, float b2, float c2, float clip, float eps, float nesterov) : IUpdateOperator2
+    {
+        public float Invoke(float g, ref float m, ref float v, float p)
         {
-            float g = u[i];
-            float gh = g / MathF.Max(MathF.Sqrt(v[i]), _eps);
-            gh = gh < -clip ? -clip : gh > clip ? clip : gh;
-            v[i] = b2 * v[i] + c2 * (g * g);
-            float mi = b1 * m[i] + c1 * gh;
-            m[i] = mi;
-            u[i] = nesterov ? b1 * mi + c1 * gh : mi;
+            float gh = MathF.Min(MathF.Max(g / MathF.Max(MathF.Sqrt(v), eps), -clip), clip);
+            v = b2 * v + c2 * (g * g);
+            m = b1 * m + c1 * gh;
+            return nesterov != 0f ? b1 * m + c1 * gh : m;
+        }
+
+        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, Vector256<float> p)
+        {
+            var gh = Vector256.Min(Vector256.Max(g / Vector256.Max(Vector256.Sqrt(v), Vector256.Create(eps)), Vector256.Create(-clip)), Vector256.Create(clip));
+            v = Vector256.Create(b2) * v + Vector256.Create(c2) * (g * g);
+            m = Vector256.Create(b1) * m + Vector256.Create(c1) * gh;
+            return nesterov != 0f ? Vector256.Create(b1) * m + Vector256.Create(c1) * gh : m;
+        }
+
+        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, Vector512<float> p)
+        {
+            var gh = Vector512.Min(Vector512.Max(g / Vector512.Max(Vector512.Sqrt(v), Vector512.Create(eps)), Vector512.Create(-clip)), Vector512.Create(clip));
+            v = Vector512.Create(b2) * v + Vector512.Create(c2) * (g * g);
+            m = Vector512.Create(b1) * m + Vector512.Create(c1) * gh;
+            return nesterov != 0f ? Vector512.Create(b1) * m + Vector512.Create(c1) * gh : m;
         }
     }
 }
@@ -168,15 +188,34 @@ internal sealed class ScaleByAdemamixTransformation(double b1, double b2, Schedu
         var m1 = s.A.Span.Slice(block.Offset, block.Length);
         var m2 = s.B.Span.Slice(block.Offset, block.Length);
         var nu = s.C!.Span.Slice(block.Offset, block.Length);
-        var u = block.Updates;
-        float b3 = s.S0, c3 = s.S1, a = s.S2, k1 = s.S3, k2 = s.S4;
-        for (int i = 0; i < u.Length; i++)
+        ElementwiseLoop.Run(new Operator(_b1, _c1, s.S0, s.S1, _b2, _c2, s.S2, s.S3, s.S4, _eps, _epsRoot), block.Updates, m1, m2, nu, block.Parameters);
+    }
+
+    /// <summary>m1 = β1m1 + (1−β1)g; m2 = β3m2 + (1−β3)g; ν = β2ν + (1−β2)g²; out = (m1·k1 + α·m2)/(√(ν·k2 + ε_root) + ε).</summary>
+    private readonly struct Operator(float b1, float c1, float b3, float c3, float b2, float c2, float a, float k1, float k2, float eps, float epsRoot) : IUpdateOperator3
+    {
+        public float Invoke(float g, ref float m1, ref float m2, ref float nu, float p)
         {
-            float g = u[i];
-            m1[i] = _b1 * m1[i] + _c1 * g;
-            m2[i] = b3 * m2[i] + c3 * g;
-            nu[i] = _b2 * nu[i] + _c2 * (g * g);
-            u[i] = (m1[i] * k1 + a * m2[i]) / (MathF.Sqrt(nu[i] * k2 + _epsRoot) + _eps);
+            m1 = b1 * m1 + c1 * g;
+            m2 = b3 * m2 + c3 * g;
+            nu = b2 * nu + c2 * (g * g);
+            return (m1 * k1 + a * m2) / (MathF.Sqrt(nu * k2 + epsRoot) + eps);
+        }
+
+        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m1, ref Vector256<float> m2, ref Vector256<float> nu, Vector256<float> p)
+        {
+            m1 = Vector256.Create(b1) * m1 + Vector256.Create(c1) * g;
+            m2 = Vector256.Create(b3) * m2 + Vector256.Create(c3) * g;
+            nu = Vector256.Create(b2) * nu + Vector256.Create(c2) * (g * g);
+            return (m1 * Vector256.Create(k1) + Vector256.Create(a) * m2) / (Vector256.Sqrt(nu * Vector256.Create(k2) + Vector256.Create(epsRoot)) + Vector256.Create(eps));
+        }
+
+        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m1, ref Vector512<float> m2, ref Vector512<float> nu, Vector512<float> p)
+        {
+            m1 = Vector512.Create(b1) * m1 + Vector512.Create(c1) * g;
+            m2 = Vector512.Create(b3) * m2 + Vector512.Create(c3) * g;
+            nu = Vector512.Create(b2) * nu + Vector512.Create(c2) * (g * g);
+            return (m1 * Vector512.Create(k1) + Vector512.Create(a) * m2) / (Vector512.Sqrt(nu * Vector512.Create(k2) + Vector512.Create(epsRoot)) + Vector512.Create(eps));
         }
     }
 }
@@ -202,14 +241,31 @@ internal sealed class ScaleBySimplifiedAdemamixTransformation(double b1, double 
         var s = (ContribMomentState)state!;
         var m = s.A.Span.Slice(block.Offset, block.Length);
         var n = s.B.Span.Slice(block.Offset, block.Length);
-        var u = block.Updates;
-        float k2 = s.S0;
-        for (int i = 0; i < u.Length; i++)
+        ElementwiseLoop.Run(new Operator(_b1, _b2, _c2, _alpha, s.S0, _eps, _epsRoot), block.Updates, m, n, block.Parameters);
+    }
+
+    /// <summary>m = β1m + g; n = β2n + (1−β2)g²; out = (m + αg)/(√(n·k2 + ε_root) + ε).</summary>
+    private readonly struct Operator(float b1, float b2, float c2, float alpha, float k2, float eps, float epsRoot) : IUpdateOperator2
+    {
+        public float Invoke(float g, ref float m, ref float n, float p)
         {
-            float g = u[i];
-            m[i] = _b1 * m[i] + g;
-            n[i] = _b2 * n[i] + _c2 * (g * g);
-            u[i] = (m[i] + _alpha * g) / (MathF.Sqrt(n[i] * k2 + _epsRoot) + _eps);
+            m = b1 * m + g;
+            n = b2 * n + c2 * (g * g);
+            return (m + alpha * g) / (MathF.Sqrt(n * k2 + epsRoot) + eps);
+        }
+
+        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> n, Vector256<float> p)
+        {
+            m = Vector256.Create(b1) * m + g;
+            n = Vector256.Create(b2) * n + Vector256.Create(c2) * (g * g);
+            return (m + Vector256.Create(alpha) * g) / (Vector256.Sqrt(n * Vector256.Create(k2) + Vector256.Create(epsRoot)) + Vector256.Create(eps));
+        }
+
+        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> n, Vector512<float> p)
+        {
+            m = Vector512.Create(b1) * m + g;
+            n = Vector512.Create(b2) * n + Vector512.Create(c2) * (g * g);
+            return (m + Vector512.Create(alpha) * g) / (Vector512.Sqrt(n * Vector512.Create(k2) + Vector512.Create(epsRoot)) + Vector512.Create(eps));
         }
     }
 }

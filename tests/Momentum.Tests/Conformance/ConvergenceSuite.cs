@@ -70,6 +70,25 @@ public class ConvergenceSuite
         new("optax.rprop(lr=1e-1)"),
         // C# factories work too (for options a spec cannot express, such as masks): name the case, give the factory.
         new("OptaxAdamW with a mask", Factory: () => Optimizers.OptaxAdamW(new OptaxAdamWOptions { LearningRate = 0.1, Mask = p => p.Rank > 1 })),
+        // Optax contrib (learning rates and step count of optax/contrib/_common_test.py).
+        new("ademamix(lr=1e-3)", Steps: 30_000),
+        new("simplified_ademamix(lr=1e-3)", Steps: 30_000),
+        new("adopt(lr=1e-2)", Steps: 30_000),
+        new("cocob()", Steps: 30_000),
+        new("cocob(weight_decay=1e-2)", Steps: 30_000),
+        new("dadapt_adamw(lr=1e-1)", Steps: 30_000),
+        new("dog(lr=1.0)", Steps: 30_000),
+        new("dowg(lr=1.0)", Steps: 30_000),
+        new("muon(lr=1e-2)", Steps: 30_000),
+        new("prodigy(lr=1e-1)", Steps: 30_000),
+        new("schedule_free_sgd(lr=1e-2, warmup_steps=5000)", Steps: 30_000),
+        new("schedule_free_adamw(lr=1e-2, warmup_steps=5000)", Steps: 30_000),
+        new("schedule_free(sgd(lr=1e-2), learning_rate=1e-2)", Steps: 30_000),
+        new("chain(sgd(lr=1e-3), reduce_on_plateau())", Steps: 30_000),
+        // Wrappers around a converging optimizer.
+        new("apply_if_finite(adam(lr=1e-1), max_consecutive_errors=5)"),
+        new("multi_steps(adam(lr=1e-1), every_k_schedule=2)", Steps: 20_000),
+        new("lookahead(adam(lr=1e-1), sync_period=5, slow_step_size=0.5)"),
     ];
 
     public static TheoryData<string, string> Cases()

@@ -21,7 +21,7 @@ public class RowIndependenceTests
 
     // Element-wise stages whose output depends on more than the row itself, so row independence does not hold by design:
     // noise drawn by element position, and statistics of the whole parameter tensor computed in BeginStep.
-    private static readonly string[] s_wholeTensorStages = ["add_noise", "scale_by_param_block_norm", "scale_by_param_block_rms"];
+    private static readonly string[] s_wholeTensorStages = ["add_noise", "scale_by_param_block_norm", "scale_by_param_block_rms", "scale_by_shape"];
 
     public static TheoryData<string> Specs()
     {
