@@ -27,10 +27,11 @@ public sealed partial class Optimizer
         private readonly int _clip = -1, _scale = -1, _wd1 = -1, _core = -1, _wd2 = -1, _lr;
         private readonly ScaleByAdamTransformation? _adam;
         private readonly TraceTransformation? _trace;
+        private readonly int _wd1Slot = -1, _wd2Slot = -1, _lrSlot; // slots of the per-step values (Optimizer._stepValues)
         private ChainScalars _k;
         private float[] _p = [], _g = [], _a = [], _b = []; // this step's arrays: θ, g and the core's state tensors
 
-        private SpecializedChain(Stage[] stages, ref int s)
+        private SpecializedChain(Stage[] stages, ref int s, Func<ElementwiseTransformation, int> slotOf)
         {
             _stages = stages;
             if (s < stages.Length && stages[s].Transform is ClipByNormTransformation) _clip = s++;
@@ -48,18 +49,43 @@ public sealed partial class Optimizer
             }
             if (_core >= 0 && s < stages.Length && stages[s].Transform is AddDecayedWeightsTransformation) _wd2 = s++;
             _lr = s < stages.Length && stages[s].Transform is ScaleByLearningRateTransformation ? s++ : -1;
+            if (_lr < 0 || s != stages.Length) return; // not a recognized shape: TryCreate discards it
+            if (_wd1 >= 0) _wd1Slot = slotOf((ElementwiseTransformation)stages[_wd1].Transform);
+            if (_wd2 >= 0) _wd2Slot = slotOf((ElementwiseTransformation)stages[_wd2].Transform);
+            _lrSlot = slotOf((ElementwiseTransformation)stages[_lr].Transform);
         }
 
         /// <summary>Returns the specialized runner for <paramref name="stages"/>, or null if they are not a recognized shape.</summary>
-        public static SpecializedChain? TryCreate(Stage[] stages)
+        /// <param name="stages">The parameter's expanded chain.</param>
+        /// <param name="slotOf">Gives the slot of a learning-rate or decay stage's per-step value.</param>
+        public static SpecializedChain? TryCreate(Stage[] stages, Func<ElementwiseTransformation, int> slotOf)
         {
             int s = 0;
-            var chain = new SpecializedChain(stages, ref s);
+            var chain = new SpecializedChain(stages, ref s, slotOf);
             return chain._lr >= 0 && s == stages.Length ? chain : null;
         }
 
         /// <summary>Whether the chain starts with a reduction, so <see cref="Prepare"/> must wait for its total.</summary>
         public bool HasReduction => _clip >= 0;
+
+        /// <summary>
+        /// Does what the stages' BeginStep do, without virtual calls and with the learning rate and decays taken from
+        /// <paramref name="stepValues"/> (each evaluated once per step by the engine): the same values, the same bits.
+        /// Touches only this parameter's state, so parameters can be begun in parallel.
+        /// </summary>
+        public void BeginStep(ParameterPlan plan, long step, double loss, float[] stepValues)
+        {
+            var states = plan.States!;
+            if (_wd1Slot >= 0) AddDecayedWeightsTransformation.SetValue(states[_wd1], stepValues[_wd1Slot]);
+            if (_adam is not null || _trace is not null)
+            {
+                var info = new StepInfo(step, plan.Parameter, loss);
+                if (_adam is not null) _adam.BeginStep(states[_core], in info);
+                else _trace!.BeginStep(states[_core], in info);
+            }
+            if (_wd2Slot >= 0) AddDecayedWeightsTransformation.SetValue(states[_wd2], stepValues[_wd2Slot]);
+            ScaleByLearningRateTransformation.SetValue(states[_lr], stepValues[_lrSlot]);
+        }
 
         /// <summary>
         /// Gathers this step's scalars and arrays from the plan; called on the stepping thread after BeginStep (and the

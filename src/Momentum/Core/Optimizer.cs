@@ -42,6 +42,13 @@ public sealed partial class Optimizer
     private int[] _active = [];
     private int[] _activeLength = []; // per active parameter: its element count, cached by BuildWorkItems
     private bool _specializedPrepared; // Step prepared the specialized chains without a reduction already
+    private bool _gradientsReduced;    // Step ran the head reductions' pre-pass together with the finite check
+    private bool _headReduction;       // some plan's chain starts with a reduction over the gradients
+    private bool _allSpecialized;      // every plan runs a specialized kernel (no generic BeginStep loop needed)
+    private bool _anySpecialized;
+    private readonly List<ElementwiseTransformation> _stepValueTransforms = []; // learning rates and decays of specialized chains
+    private float[] _stepValues = [];  // their values for the current step, evaluated once per step
+    private const int PrepareItemLength = 64; // active parameters per work item of the parallel preparation
     private int _activeCount;
 
     /// <summary>Creates an optimizer for <paramref name="parameters"/>.</summary>
@@ -113,15 +120,33 @@ public sealed partial class Optimizer
         if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
         CollectActive(gradients);
         BuildWorkItems();
-        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFiniteItems()) return false;
-
-        for (int a = 0; a < _activeCount; a++)
+        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate)
         {
-            var plan = _plans[_active[a]];
-            plan.EnsureState();
-            var info = new StepInfo(StepCount, plan.Parameter, loss);
-            for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
-            if (plan.Specialized is { HasReduction: false } specialized) specialized.Prepare(plan); // else after the reduction
+            // With a reduction at the head of a fused chain, the check and the reduction's sums share one read of g.
+            bool withReduction = IsFused && _headReduction;
+            if (!CheckFiniteItems(withReduction ? BodyMode.CheckFiniteAndReduce : BodyMode.CheckFinite)) return false;
+            _gradientsReduced = withReduction;
+        }
+
+        if (_anySpecialized) EvaluateStepValues();
+        if (!_allSpecialized)
+        {
+            for (int a = 0; a < _activeCount; a++)
+            {
+                var plan = _plans[_active[a]];
+                if (plan.Specialized is not null) continue;
+                plan.EnsureState();
+                var info = new StepInfo(StepCount, plan.Parameter, loss);
+                for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
+            }
+        }
+        if (_anySpecialized)
+        {
+            // Each specialized parameter's BeginStep and kernel preparation is independent of the others: run them on
+            // the pool (fixed groups of parameters; no result depends on which thread takes which group).
+            _body.Mode = BodyMode.Prepare;
+            _body.Loss = loss;
+            WorkerPool.Shared.Run(_body, (_activeCount + PrepareItemLength - 1) / PrepareItemLength, Options.Threads);
         }
         _specializedPrepared = true;
         if (IsFused) RunFused(gradients, loss);
@@ -210,6 +235,9 @@ public sealed partial class Optimizer
         Array.Resize(ref _active, Parameters.Count);
         Array.Resize(ref _activeLength, Parameters.Count);
         IsFused = _plans.TrueForAll(p => p.Fusable);
+        _headReduction = _plans.Exists(p => p.RunStarts.Length > 0 && p.Stages[0].Transform is ReducingTransformation);
+        _allSpecialized = _plans.TrueForAll(p => p.Specialized is not null);
+        _anySpecialized = _plans.Exists(p => p.Specialized is not null);
         Array.Resize(ref _groupTotals, _reductionGroups.Count);
     }
 
@@ -250,11 +278,12 @@ public sealed partial class Optimizer
 
     /// <summary>
     /// Scans every active gradient (the current work items) for NaN/±∞ on the worker pool (each segment records its first bad index), then
-    /// reports the first bad element in parameter then index order, as a serial scan would.
+    /// reports the first bad element in parameter then index order, as a serial scan would. With
+    /// <see cref="BodyMode.CheckFiniteAndReduce"/> the same pass also computes the head reductions' partial sums.
     /// </summary>
-    private bool CheckFiniteItems()
+    private bool CheckFiniteItems(BodyMode mode = BodyMode.CheckFinite)
     {
-        _body.Mode = BodyMode.CheckFinite;
+        _body.Mode = mode;
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
         for (int s = 0; s < _segCount; s++)
         {
@@ -320,12 +349,16 @@ public sealed partial class Optimizer
 
     private void RunFused(GradientSet gradients, double loss)
     {
-        if (_plans.Exists(p => p.Gradient is not null && p.RunStarts.Length > 0 && p.Stages[0].Transform is ReducingTransformation))
+        if (_headReduction)
         {
-            _body.Mode = BodyMode.ReduceGradients;
-            WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+            if (!_gradientsReduced)
+            {
+                _body.Mode = BodyMode.ReduceGradients;
+                WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+            }
             FinishReductions(round: 0, loss);
         }
+        _gradientsReduced = false;
         for (int a = 0; a < _activeCount; a++)
         {
             var plan = _plans[_active[a]];
@@ -401,17 +434,57 @@ public sealed partial class Optimizer
         }
     }
 
-    private enum BodyMode { CheckFinite, ReduceGradients, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
+    /// <summary>
+    /// Evaluates, once for this step, the learning rates and decays of the specialized chains (each distinct
+    /// transformation once, instead of once per parameter; a schedule gives the same value for the same step).
+    /// </summary>
+    private void EvaluateStepValues()
+    {
+        for (int i = 0; i < _stepValueTransforms.Count; i++)
+        {
+            _stepValues[i] = _stepValueTransforms[i] switch
+            {
+                ScaleByLearningRateTransformation lr => lr.StepValue(StepCount),
+                AddDecayedWeightsTransformation wd => wd.StepValue(StepCount),
+                _ => 0f,
+            };
+        }
+    }
+
+    /// <summary>The slot of <paramref name="transform"/>'s per-step value in <see cref="_stepValues"/>.</summary>
+    private int StepValueSlot(ElementwiseTransformation transform)
+    {
+        int slot = _stepValueTransforms.FindIndex(t => ReferenceEquals(t, transform));
+        if (slot >= 0) return slot;
+        _stepValueTransforms.Add(transform);
+        Array.Resize(ref _stepValues, _stepValueTransforms.Count);
+        return _stepValueTransforms.Count - 1;
+    }
+
+    private enum BodyMode { CheckFinite, CheckFiniteAndReduce, ReduceGradients, Prepare, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
 
     /// <summary>The per-work-item body; one instance per optimizer, so running it allocates nothing.</summary>
     private sealed class StepBody(Optimizer owner) : IParallelBody
     {
         public BodyMode Mode;
         public int Round;
+        public double Loss;
 
         public void Run(int item, int worker)
         {
             var o = owner;
+            if (Mode == BodyMode.Prepare)
+            {
+                for (int a = item * PrepareItemLength, end = Math.Min(a + PrepareItemLength, o._activeCount); a < end; a++)
+                {
+                    var plan = o._plans[o._active[a]];
+                    if (plan.Specialized is not { } chain) continue;
+                    plan.EnsureState();
+                    chain.BeginStep(plan, o.StepCount, Loss, o._stepValues);
+                    if (!chain.HasReduction) chain.Prepare(plan); // else after the reduction
+                }
+                return;
+            }
             for (int s = o._itemFirst[item], end = o._itemFirst[item + 1]; s < end; s++)
             {
                 var plan = o._plans[o._segParam[s]];
@@ -420,6 +493,12 @@ public sealed partial class Optimizer
                 {
                     case BodyMode.CheckFinite:
                         o._segBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
+                        break;
+                    case BodyMode.CheckFiniteAndReduce:
+                        // One read of g for both: the segment (at most ChunkLength elements) is still in L2 for the sum.
+                        o._segBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
+                        o._segPartial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation rc
+                            ? rc.Reduce(plan.Gradient!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.ReduceGradients:
                         o._segPartial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation r0
@@ -513,7 +592,7 @@ public sealed partial class Optimizer
                 RoundGroup[r] = Stages[RunStarts[r]].Transform is ReducingTransformation { Scope: ReductionScope.AllParameters } red
                     ? owner.ReductionGroupOf(red, r) : -1;
             Fusable = RunStarts.Length <= 1 && Array.TrueForAll(Stages, s => s.Transform is ElementwiseTransformation);
-            if (Fusable && owner.Options.SpecializedKernels) Specialized = SpecializedChain.TryCreate(Stages);
+            if (Fusable && owner.Options.SpecializedKernels) Specialized = SpecializedChain.TryCreate(Stages, owner.StepValueSlot);
         }
 
         public void EnsureState()

@@ -41,6 +41,15 @@ internal sealed class AddDecayedWeightsTransformation(Schedule weightDecay) : El
         if (state is StepScalarState s) s.Value = (float)WeightDecay.Evaluate(step.Step);
     }
 
+    /// <summary>This step's λ as BeginStep would store it (the engine evaluates it once per step).</summary>
+    internal float StepValue(long step) => WeightDecay.IsConstant ? _constant : (float)WeightDecay.Evaluate(step);
+
+    /// <summary>Stores a value computed by <see cref="StepValue"/> for this step (what BeginStep does).</summary>
+    internal static void SetValue(TransformState? state, float value)
+    {
+        if (state is StepScalarState s) s.Value = value;
+    }
+
     public override void Apply(TransformState? state, in Block block)
     {
         float wd = state is StepScalarState s ? s.Value : _constant;

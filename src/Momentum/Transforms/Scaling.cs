@@ -51,12 +51,18 @@ internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, b
 
     public override TransformState? CreateState(Parameter parameter) => new LearningRateState(parameter, LearningRate);
 
-    public override void BeginStep(TransformState? state, in StepInfo step)
+    public override void BeginStep(TransformState? state, in StepInfo step) => ((LearningRateState)state!).Value = StepValue(step.Step);
+
+    /// <summary>The signed learning rate of <paramref name="step"/> as BeginStep stores it (the engine evaluates it once per step).</summary>
+    internal float StepValue(long step)
     {
-        double lr = LearningRate.Evaluate(step.Step);
-        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step.Step}.");
-        ((LearningRateState)state!).Value = (float)(flipSign ? -lr : lr);
+        double lr = LearningRate.Evaluate(step);
+        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step}.");
+        return (float)(flipSign ? -lr : lr);
     }
+
+    /// <summary>Stores a value computed by <see cref="StepValue"/> for this step (what BeginStep does).</summary>
+    internal static void SetValue(TransformState? state, float value) => ((LearningRateState)state!).Value = value;
 
     public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, ((LearningRateState)state!).Value);
 
