@@ -50,6 +50,10 @@ public sealed partial class Optimizer
     private float[] _stepValues = [];  // their values for the current step, evaluated once per step
     private const int PrepareItemLength = 64; // active parameters per work item of the parallel preparation
     private int _activeCount;
+    private bool[] _segPrepare = new bool[16]; // the fused pass begins and prepares this segment's (whole) parameter
+    private int[] _prepareList = [];           // active specialized parameters begun and prepared before the fused pass
+    private int _prepareCount;
+    private bool _inlinePrepare;               // this step's work items carry _segPrepare flags for the fused pass
 
     /// <summary>Creates an optimizer for <paramref name="parameters"/>.</summary>
     /// <param name="transformation">The transformation (an optimizer from <see cref="Optimizers"/>, or any chain).</param>
@@ -119,7 +123,7 @@ public sealed partial class Optimizer
         SyncPlans();
         if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
         CollectActive(gradients);
-        BuildWorkItems();
+        BuildWorkItems(inlinePrepare: IsFused);
         if (Options.NonFiniteGradients != NonFiniteGradients.Propagate)
         {
             // With a reduction at the head of a fused chain, the check and the reduction's sums share one read of g.
@@ -142,11 +146,16 @@ public sealed partial class Optimizer
         }
         if (_anySpecialized)
         {
-            // Each specialized parameter's BeginStep and kernel preparation is independent of the others: run them on
-            // the pool (fixed groups of parameters; no result depends on which thread takes which group).
-            _body.Mode = BodyMode.Prepare;
+            // Each specialized parameter's BeginStep and kernel preparation is independent of the others. A tensor that
+            // fits in one segment is begun and prepared by the fused pass itself, just before its kernel runs (one visit
+            // of its state instead of two); the others (several segments, or a reduction to wait for) are begun here, on
+            // the pool, in fixed groups of parameters: no result depends on which thread takes which group.
             _body.Loss = loss;
-            WorkerPool.Shared.Run(_body, (_activeCount + PrepareItemLength - 1) / PrepareItemLength, Options.Threads);
+            if (_prepareCount > 0)
+            {
+                _body.Mode = BodyMode.Prepare;
+                WorkerPool.Shared.Run(_body, (_prepareCount + PrepareItemLength - 1) / PrepareItemLength, Options.Threads);
+            }
         }
         _specializedPrepared = true;
         if (IsFused) RunFused(gradients, loss);
@@ -234,6 +243,7 @@ public sealed partial class Optimizer
         for (int i = _plans.Count; i < Parameters.Count; i++) _plans.Add(new ParameterPlan(this, Parameters[i]));
         Array.Resize(ref _active, Parameters.Count);
         Array.Resize(ref _activeLength, Parameters.Count);
+        Array.Resize(ref _prepareList, Parameters.Count);
         IsFused = _plans.TrueForAll(p => p.Fusable);
         _headReduction = _plans.Exists(p => p.RunStarts.Length > 0 && p.Stages[0].Transform is ReducingTransformation);
         _allSpecialized = _plans.TrueForAll(p => p.Specialized is not null);
@@ -298,10 +308,20 @@ public sealed partial class Optimizer
         return true;
     }
 
-    private void BuildWorkItems()
+    /// <param name="inlinePrepare">Mark the single segment of each small specialized parameter for the fused pass to begin
+    /// and prepare it (<see cref="_segPrepare"/>); list the other specialized parameters in <see cref="_prepareList"/>.</param>
+    private void BuildWorkItems(bool inlinePrepare = false)
     {
         long total = 0;
-        for (int a = 0; a < _activeCount; a++) total += _activeLength[a] = _plans[_active[a]].Parameter.Length;
+        _prepareCount = 0;
+        _inlinePrepare = inlinePrepare;
+        for (int a = 0; a < _activeCount; a++)
+        {
+            var plan = _plans[_active[a]];
+            int length = _activeLength[a] = plan.Parameter.Length;
+            total += length;
+            if (plan.Specialized is { } chain && !(inlinePrepare && IsInlinePrepared(chain, length))) _prepareList[_prepareCount++] = _active[a];
+        }
         int maxSegments = (int)Math.Min(int.MaxValue / 2, total / ChunkLength + 2L * _activeCount + 2);
         if (_segParam.Length < maxSegments)
         {
@@ -310,6 +330,7 @@ public sealed partial class Optimizer
             _segLength = new int[maxSegments];
             _segPartial = new double[maxSegments];
             _segBad = new int[maxSegments];
+            _segPrepare = new bool[maxSegments];
             _itemFirst = new int[maxSegments + 1];
         }
         _segCount = 0;
@@ -333,14 +354,20 @@ public sealed partial class Optimizer
             if (rest == 0) continue;
             if (open == 0) _itemFirst[_itemCount++] = _segCount;
             AddSegment(p, offset, rest);
+            _segPrepare[_segCount - 1] = inlinePrepare && offset == 0 && _plans[p].Specialized is { } chain && IsInlinePrepared(chain, length);
             open += rest;
             if (open >= ChunkLength) open = 0;
         }
         _itemFirst[_itemCount] = _segCount;
     }
 
+    /// <summary>Whether the fused pass begins and prepares this parameter itself: it is one segment and waits for no reduction.</summary>
+    private static bool IsInlinePrepared(SpecializedChain chain, int length) => !chain.HasReduction && length > 0 && length < ChunkLength;
+
     private void AddSegment(int parameter, int start, int length)
     {
+        if (_segPrepare.Length < _segParam.Length) _segPrepare = new bool[_segParam.Length]; // Optimizer.Rows sizes the others
+        _segPrepare[_segCount] = false;
         _segParam[_segCount] = parameter;
         _segStart[_segCount] = start;
         _segLength[_segCount] = length;
@@ -359,13 +386,18 @@ public sealed partial class Optimizer
             FinishReductions(round: 0, loss);
         }
         _gradientsReduced = false;
-        for (int a = 0; a < _activeCount; a++)
+        if (!_specializedPrepared || _headReduction)
         {
-            var plan = _plans[_active[a]];
-            if (plan.Specialized is { } specialized && (specialized.HasReduction || !_specializedPrepared)) specialized.Prepare(plan);
+            for (int a = 0; a < _activeCount; a++)
+            {
+                var plan = _plans[_active[a]];
+                if (plan.Specialized is { } specialized && (specialized.HasReduction || !_specializedPrepared)) specialized.Prepare(plan);
+            }
         }
-        _specializedPrepared = false;
         _body.Mode = BodyMode.Fused;
+        _body.InlinePrepare = _specializedPrepared && _inlinePrepare;
+        _specializedPrepared = false;
+        _inlinePrepare = false;
         WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
     }
 
@@ -469,16 +501,17 @@ public sealed partial class Optimizer
         public BodyMode Mode;
         public int Round;
         public double Loss;
+        public bool InlinePrepare;
 
         public void Run(int item, int worker)
         {
             var o = owner;
             if (Mode == BodyMode.Prepare)
             {
-                for (int a = item * PrepareItemLength, end = Math.Min(a + PrepareItemLength, o._activeCount); a < end; a++)
+                for (int a = item * PrepareItemLength, end = Math.Min(a + PrepareItemLength, o._prepareCount); a < end; a++)
                 {
-                    var plan = o._plans[o._active[a]];
-                    if (plan.Specialized is not { } chain) continue;
+                    var plan = o._plans[o._prepareList[a]];
+                    var chain = plan.Specialized!;
                     plan.EnsureState();
                     chain.BeginStep(plan, o.StepCount, Loss, o._stepValues);
                     if (!chain.HasReduction) chain.Prepare(plan); // else after the reduction
@@ -509,7 +542,16 @@ public sealed partial class Optimizer
                             ? r.Reduce(plan.Updates!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.Fused:
-                        if (plan.Specialized is { } specialized) specialized.Run(start, length);
+                        if (plan.Specialized is { } specialized)
+                        {
+                            if (InlinePrepare && o._segPrepare[s])
+                            {
+                                plan.EnsureState();
+                                specialized.BeginStep(plan, o.StepCount, Loss, o._stepValues);
+                                specialized.Prepare(plan);
+                            }
+                            specialized.Run(start, length);
+                        }
                         else Fused(plan, start, length, o._scratch[worker]);
                         break;
                     case BodyMode.ElementwiseRound:
