@@ -1,0 +1,112 @@
+using Momentum.Specs;
+
+namespace Momentum.Tests.Engine;
+
+/// <summary>
+/// The step's preparation paths: the finite check fused with a head reduction's pre-pass, specialized parameters begun
+/// inside the fused pass or in the parallel preparation pass, and schedules evaluated once per step.
+/// </summary>
+public class StepPreparationTests
+{
+    [Theory]
+    [InlineData("chain(clip_by_global_norm(max_norm=0.05), adamw(lr=0.01))")]
+    [InlineData("chain(clip_by_global_norm(max_norm=0.05), sgd(lr=0.1, momentum=0.9))")]
+    [InlineData("chain(clip_by_norm(max_norm=0.05), adam(lr=0.01))")]
+    public void CheckedStep_WithNormPrePass_SameBitsAsUnchecked(string spec)
+    {
+        // Throw fuses the finite check into the reduction's read of g; Propagate runs the reduction pass alone.
+        foreach (int threads in new[] { 1, 2, 8 })
+        {
+            var checkedRun = Run(spec, NonFiniteGradients.Throw, threads);
+            var uncheckedRun = Run(spec, NonFiniteGradients.Propagate, threads);
+            EngineTestData.AssertSameBits(uncheckedRun, checkedRun, $"{spec}, {threads} threads");
+        }
+    }
+
+    [Fact]
+    public void NonFiniteGradient_WithNormPrePass_ThrowsChangingNothing_ThenStepsNormally()
+    {
+        const string spec = "chain(clip_by_global_norm(max_norm=0.05), adamw(lr=0.01))";
+        var set = EngineTestData.MakeSet();
+        var gradients = new GradientSet(set);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = 2 });
+        EngineTestData.FillGradients(gradients, 0);
+        optimizer.Step(gradients);
+        var before = EngineTestData.Snapshot(optimizer);
+
+        EngineTestData.FillGradients(gradients, 1);
+        gradients.Get(set[0])[Optimizer.ChunkLength + 3] = float.NaN;
+        var error = Assert.Throws<NonFiniteGradientException>(() => optimizer.Step(gradients));
+        Assert.Equal("big", error.ParameterName);
+        Assert.Equal(Optimizer.ChunkLength + 3, error.Index);
+        EngineTestData.AssertSameBits(before, EngineTestData.Snapshot(optimizer), "after the rejected step");
+        Assert.Equal(1, optimizer.StepCount);
+
+        // The next finite step must use a fresh norm (not the rejected step's partial sums).
+        EngineTestData.FillGradients(gradients, 1);
+        optimizer.Step(gradients);
+        var reference = Run(spec, NonFiniteGradients.Propagate, threads: 2, steps: 2);
+        EngineTestData.AssertSameBits(reference, EngineTestData.Snapshot(optimizer), "after the next step");
+    }
+
+    [Fact]
+    public void NonFiniteGradient_Skip_WithNormPrePass_CreatesNoState()
+    {
+        var set = EngineTestData.MakeSet();
+        var gradients = new GradientSet(set);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create("chain(clip_by_global_norm(max_norm=1), adam())"), set,
+            new OptimizerOptions { Threads = 2, NonFiniteGradients = NonFiniteGradients.Skip });
+        EngineTestData.FillGradients(gradients, 0);
+        gradients.Get(set[5])[3] = float.NegativeInfinity;
+        Assert.False(optimizer.Step(gradients));
+        Assert.Equal(1, optimizer.SkippedSteps);
+        Assert.Equal(0, optimizer.StepCount);
+        Assert.All(set, p => Assert.False(optimizer.HasState(p)));
+    }
+
+    [Fact]
+    public void SpecializedAndGenericParameters_InOneOptimizer_MatchAllGeneric()
+    {
+        // A partition gives the small tensors a specialized chain (begun inside the fused pass) and the others a generic
+        // one (begun serially); a scheduled learning rate is evaluated once per step for all of them.
+        var specialized = new Optimizer(Transform(), EngineTestData.MakeSet(), new OptimizerOptions { Threads = 2 });
+        var generic = new Optimizer(Transform(), EngineTestData.MakeSet(), new OptimizerOptions { Threads = 2, SpecializedKernels = false });
+        Assert.True(specialized.SpecializedPlanCount > 0);
+        Assert.True(specialized.SpecializedPlanCount < specialized.Parameters.Count);
+        for (int step = 0; step < 4; step++)
+        {
+            foreach (var o in new[] { specialized, generic })
+            {
+                var g = new GradientSet(o.Parameters);
+                EngineTestData.FillGradients(g, step);
+                if (step == 2) g.Clear(o.Parameters[3]); // a parameter that skips a step
+                o.Step(g);
+            }
+        }
+        EngineTestData.AssertSameBits(EngineTestData.Snapshot(generic), EngineTestData.Snapshot(specialized), "mixed chains");
+
+        static GradientTransformation Transform()
+        {
+            var schedule = Schedules.WarmupCosineDecay(0, 1e-2, 2, 10);
+            return Transforms.Partition(p => p.Name.StartsWith("small", StringComparison.Ordinal) ? "fast" : "slow",
+                new Dictionary<string, GradientTransformation>
+                {
+                    ["fast"] = Optimizers.AdamW(new AdamWOptions { LearningRate = schedule, WeightDecay = 0.1 }),
+                    ["slow"] = Optimizers.Adam(new AdamOptions { LearningRate = schedule, Amsgrad = true }),
+                });
+        }
+    }
+
+    private static List<(string What, long Bits)> Run(string spec, NonFiniteGradients nonFinite, int threads, int steps = 3)
+    {
+        var set = EngineTestData.MakeSet();
+        var gradients = new GradientSet(set);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = threads, NonFiniteGradients = nonFinite });
+        for (int step = 0; step < steps; step++)
+        {
+            EngineTestData.FillGradients(gradients, step);
+            optimizer.Step(gradients);
+        }
+        return EngineTestData.Snapshot(optimizer);
+    }
+}
