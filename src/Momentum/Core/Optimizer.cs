@@ -53,6 +53,12 @@ public sealed partial class Optimizer
     private bool[] _segPrepare = new bool[16]; // the fused pass begins and prepares this segment's (whole) parameter
     private int[] _prepareList = [];           // active specialized parameters begun and prepared before the fused pass
     private int _prepareCount;
+    private byte[] _activeKind = [];           // per active parameter: 0 generic, 1 prepared in the fused pass, 2 in the preparation pass
+    private int[] _collectIndex = [], _collectLength = []; // CollectActiveInParallel's per-block results
+    private byte[] _collectKind = [];
+    private int[] _blockActive = [];
+    private GradientSet? _collecting;
+    private const int CollectBlockLength = 256; // parameters per work item of the parallel collection
     private bool _inlinePrepare;               // this step's work items carry _segPrepare flags for the fused pass
 
     /// <summary>Creates an optimizer for <paramref name="parameters"/>.</summary>
@@ -122,8 +128,8 @@ public sealed partial class Optimizer
             ThrowHelper.ThrowArgument(nameof(gradients), "The gradients belong to another parameter set than the optimizer's.");
         SyncPlans();
         if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
-        CollectActive(gradients);
-        BuildWorkItems(inlinePrepare: IsFused);
+        CollectActiveInParallel(gradients, inlinePrepare: IsFused);
+        BuildWorkItems(inlinePrepare: IsFused, collected: true);
         if (Options.NonFiniteGradients != NonFiniteGradients.Propagate)
         {
             // With a reduction at the head of a fused chain, the check and the reduction's sums share one read of g.
@@ -244,6 +250,11 @@ public sealed partial class Optimizer
         Array.Resize(ref _active, Parameters.Count);
         Array.Resize(ref _activeLength, Parameters.Count);
         Array.Resize(ref _prepareList, Parameters.Count);
+        Array.Resize(ref _activeKind, Parameters.Count);
+        Array.Resize(ref _collectIndex, Parameters.Count);
+        Array.Resize(ref _collectLength, Parameters.Count);
+        Array.Resize(ref _collectKind, Parameters.Count);
+        Array.Resize(ref _blockActive, (Parameters.Count + CollectBlockLength - 1) / CollectBlockLength);
         IsFused = _plans.TrueForAll(p => p.Fusable);
         _headReduction = _plans.Exists(p => p.RunStarts.Length > 0 && p.Stages[0].Transform is ReducingTransformation);
         _allSpecialized = _plans.TrueForAll(p => p.Specialized is not null);
@@ -279,6 +290,32 @@ public sealed partial class Optimizer
         }
     }
 
+    /// <summary>
+    /// <see cref="CollectActive"/> on the pool: fixed blocks of parameters record their active parameters, lengths and
+    /// preparation kinds, then the blocks are concatenated in order (the same list a serial scan gives).
+    /// </summary>
+    private void CollectActiveInParallel(GradientSet gradients, bool inlinePrepare)
+    {
+        _collecting = gradients;
+        _body.Mode = BodyMode.Collect;
+        _body.InlinePrepare = inlinePrepare;
+        WorkerPool.Shared.Run(_body, (_plans.Count + CollectBlockLength - 1) / CollectBlockLength, Options.Threads);
+        _collecting = null;
+        _activeCount = 0;
+        for (int b = 0; b * CollectBlockLength < _plans.Count; b++)
+        {
+            int first = b * CollectBlockLength, count = _blockActive[b];
+            Array.Copy(_collectIndex, first, _active, _activeCount, count);
+            Array.Copy(_collectLength, first, _activeLength, _activeCount, count);
+            Array.Copy(_collectKind, first, _activeKind, _activeCount, count);
+            _activeCount += count;
+        }
+    }
+
+    /// <summary>How a parameter's specialized chain is begun and prepared: see <see cref="_activeKind"/>.</summary>
+    private static byte PreparationKind(SpecializedChain? chain, int length, bool inlinePrepare) =>
+        chain is null ? (byte)0 : inlinePrepare && IsInlinePrepared(chain, length) ? (byte)1 : (byte)2;
+
     /// <summary>Builds the work items and scans the active gradients; see <see cref="CheckFiniteItems"/>.</summary>
     private bool CheckFinite(GradientSet gradients)
     {
@@ -310,17 +347,22 @@ public sealed partial class Optimizer
 
     /// <param name="inlinePrepare">Mark the single segment of each small specialized parameter for the fused pass to begin
     /// and prepare it (<see cref="_segPrepare"/>); list the other specialized parameters in <see cref="_prepareList"/>.</param>
-    private void BuildWorkItems(bool inlinePrepare = false)
+    /// <param name="collected">The lengths and kinds were gathered by <see cref="CollectActiveInParallel"/> already.</param>
+    private void BuildWorkItems(bool inlinePrepare = false, bool collected = false)
     {
         long total = 0;
         _prepareCount = 0;
         _inlinePrepare = inlinePrepare;
         for (int a = 0; a < _activeCount; a++)
         {
-            var plan = _plans[_active[a]];
-            int length = _activeLength[a] = plan.Parameter.Length;
-            total += length;
-            if (plan.Specialized is { } chain && !(inlinePrepare && IsInlinePrepared(chain, length))) _prepareList[_prepareCount++] = _active[a];
+            if (!collected)
+            {
+                var plan = _plans[_active[a]];
+                _activeLength[a] = plan.Parameter.Length;
+                _activeKind[a] = PreparationKind(plan.Specialized, _activeLength[a], inlinePrepare);
+            }
+            total += _activeLength[a];
+            if (_activeKind[a] == 2) _prepareList[_prepareCount++] = _active[a];
         }
         int maxSegments = (int)Math.Min(int.MaxValue / 2, total / ChunkLength + 2L * _activeCount + 2);
         if (_segParam.Length < maxSegments)
@@ -354,7 +396,7 @@ public sealed partial class Optimizer
             if (rest == 0) continue;
             if (open == 0) _itemFirst[_itemCount++] = _segCount;
             AddSegment(p, offset, rest);
-            _segPrepare[_segCount - 1] = inlinePrepare && offset == 0 && _plans[p].Specialized is { } chain && IsInlinePrepared(chain, length);
+            _segPrepare[_segCount - 1] = _activeKind[a] == 1; // then the tensor is this one segment
             open += rest;
             if (open >= ChunkLength) open = 0;
         }
@@ -493,7 +535,7 @@ public sealed partial class Optimizer
         return _stepValueTransforms.Count - 1;
     }
 
-    private enum BodyMode { CheckFinite, CheckFiniteAndReduce, ReduceGradients, Prepare, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
+    private enum BodyMode { Collect, CheckFinite, CheckFiniteAndReduce, ReduceGradients, Prepare, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
 
     /// <summary>The per-work-item body; one instance per optimizer, so running it allocates nothing.</summary>
     private sealed class StepBody(Optimizer owner) : IParallelBody
@@ -506,6 +548,24 @@ public sealed partial class Optimizer
         public void Run(int item, int worker)
         {
             var o = owner;
+            if (Mode == BodyMode.Collect)
+            {
+                int first = item * CollectBlockLength, k = first;
+                var gradients = o._collecting!;
+                for (int i = first, end = Math.Min(first + CollectBlockLength, o._plans.Count); i < end; i++)
+                {
+                    var plan = o._plans[i];
+                    plan.Gradient = gradients.BufferIfPresent(plan.Parameter);
+                    if (plan.Gradient is null) continue;
+                    int length = plan.Parameter.Length;
+                    o._collectIndex[k] = i;
+                    o._collectLength[k] = length;
+                    o._collectKind[k] = PreparationKind(plan.Specialized, length, InlinePrepare);
+                    k++;
+                }
+                o._blockActive[item] = k - first;
+                return;
+            }
             if (Mode == BodyMode.Prepare)
             {
                 for (int a = item * PrepareItemLength, end = Math.Min(a + PrepareItemLength, o._prepareCount); a < end; a++)
