@@ -365,7 +365,7 @@ public sealed partial class Optimizer
         /// <summary>Appends copies of rows <paramref name="from"/> (see <see cref="RowPlan.Append(ReadOnlySpan{int}, RowInit)"/>).</summary>
         /// <param name="from">The source rows.</param>
         /// <param name="init">Fresh or copied state.</param>
-        public void Append(ReadOnlySpan<int> from, RowInit init) => _optimizer.ApplyRowPlan(NewPlan().Append(from, init), Parameter);
+        public void Append(ReadOnlySpan<int> from, RowInit init = RowInit.Fresh) => _optimizer.ApplyRowPlan(NewPlan().Append(from, init), Parameter);
 
         /// <summary>Appends whole rows with the given values and fresh state.</summary>
         /// <param name="values">Row-major values; a whole number of rows.</param>

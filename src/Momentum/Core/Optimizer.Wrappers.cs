@@ -29,7 +29,7 @@ public sealed partial class Optimizer
     }
 
     /// <summary>Every wrapper state that exists, with its path.</summary>
-    public IEnumerable<(string Path, WrapperState State)> WrapperStatesOverall
+    public IEnumerable<(string Path, WrapperState State)> GlobalWrapperStates
     {
         get
         {

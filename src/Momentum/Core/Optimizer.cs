@@ -101,7 +101,7 @@ public sealed partial class Optimizer
     /// </summary>
     /// <param name="gradients">The gradients, for the same parameter set.</param>
     /// <param name="loss">The loss at the current parameters, for transformations that need it (NaN if unknown).</param>
-    /// <returns><see langword="true"/> if the step was applied; <see langword="false"/> if it was skipped for non-finite gradients.</returns>
+    /// <returns><see langword="true"/> if the step was applied (or, under <c>multi_steps</c>, a micro-step was accumulated); <see langword="false"/> if it was skipped for non-finite gradients or rejected by <c>apply_if_finite</c> (see <see cref="StepWrapper"/>).</returns>
     /// <exception cref="NonFiniteGradientException">A gradient is not finite under <see cref="NonFiniteGradients.Throw"/>; nothing changed.</exception>
     /// <exception cref="ArgumentException">The gradients belong to another parameter set.</exception>
     public bool Step(GradientSet gradients, double loss = double.NaN)

@@ -23,6 +23,7 @@ public sealed class SamOptimizer
 {
     private readonly Optimizer _ascent;
     private float[][] _saved = [];
+    private bool[] _perturbed = [];
 
     /// <summary>Creates the helper.</summary>
     /// <param name="optimizer">The base (descent) optimizer, e.g. <c>Optimizers.Sgd(...)</c>.</param>
@@ -60,10 +61,15 @@ public sealed class SamOptimizer
         ArgumentNullException.ThrowIfNull(gradients);
         ArgumentNullException.ThrowIfNull(gradientAt);
         var set = Optimizer.Parameters;
-        if (_saved.Length < set.Count) Array.Resize(ref _saved, set.Count);
+        if (_saved.Length < set.Count)
+        {
+            Array.Resize(ref _saved, set.Count);
+            Array.Resize(ref _perturbed, set.Count);
+        }
         for (int i = 0; i < set.Count; i++)
         {
-            if (!gradients.HasGradient(set[i])) continue;
+            _perturbed[i] = gradients.HasGradient(set[i]);
+            if (!_perturbed[i]) continue;
             var values = set[i].Values;
             if (_saved[i] is null || _saved[i].Length < values.Length) _saved[i] = new float[values.Length];
             values.CopyTo(_saved[i]);
@@ -77,7 +83,7 @@ public sealed class SamOptimizer
         finally
         {
             for (int i = 0; i < set.Count; i++)
-                if (_saved[i] is { } saved && saved.Length >= set[i].Length) saved.AsSpan(0, set[i].Length).CopyTo(set[i].Values);
+                if (_perturbed[i]) _saved[i].AsSpan(0, set[i].Length).CopyTo(set[i].Values);
         }
         return Optimizer.Step(gradients, loss);
     }

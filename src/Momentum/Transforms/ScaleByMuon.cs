@@ -24,8 +24,10 @@ public static partial class Transforms
     /// With t = count + 1: <c>m ← β m + (1−β) g</c>; <c>m̂ = m/(1−βᵗ)</c>, or with Nesterov
     /// <c>m̂ = β·m/(1−βᵗ⁺¹) + (1−β)·g/(1−βᵗ)</c>. X = m̂ as a matrix (rows × row length), transposed when it has more
     /// rows than columns; <c>X ← X/(‖X‖_F + ε)</c>; each iteration <c>A = XXᵀ</c>, <c>X ← aX + (bA + cA²)X</c>;
-    /// transposed back. Applies only to rank-2 parameters (throws for others: use <see cref="Optimizers.Muon"/>, which
-    /// sends other parameters to AdamW). Matrix products are serial and accumulate in double (deterministic). Only
+    /// transposed back. Every parameter is taken as its (rows × row length) matrix, so a convolution weight
+    /// [out, in, kh, kw] is orthogonalized as out × (in·kh·kw), as the Muon reference code does (Optax raises for
+    /// non-2-D leaves unless given dimension numbers); <see cref="Optimizers.Muon"/> sends only rank-2 parameters
+    /// here and the others to AdamW, as Optax's default. Matrix products are serial and accumulate in double (deterministic). Only
     /// Optax's default <c>preconditioning='frobenius'</c> is implemented. State: mu, count.
     /// </remarks>
     public static GradientTransformation ScaleByMuon(IReadOnlyList<(double A, double B, double C)>? coefficients = null, int nsSteps = 5, double beta = 0.95,
@@ -44,7 +46,8 @@ public static partial class Transforms
 
     /// <summary>
     /// Multiplies a 2-D parameter's update by <c>√max(1, fan_out/fan_in)</c>, or by <c>consistent_rms·√max(fan_in, fan_out)</c>
-    /// (Optax's <c>contrib.scale_by_shape</c>). Here rows are outputs and the row length is fan_in (PyTorch's layout).
+    /// (Optax's <c>contrib.scale_by_shape</c>). Here rows are outputs and the row length is fan_in (PyTorch's layout), for
+    /// any rank (the parameter's matrix view, as in <see cref="ScaleByMuon"/>).
     /// </summary>
     /// <param name="consistentRms">Use consistent-RMS scaling with this factor; null for the width scaling.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="consistentRms"/> is not finite.</exception>
@@ -77,13 +80,6 @@ internal sealed class ScaleByMuonTransformation((double A, double B, double C)[]
     public override string Name => "scale_by_muon";
 
     public override TransformState? CreateState(Parameter parameter) => new ScaleByMuonState(parameter);
-
-    internal override void Expand(Parameter parameter, string path, List<Stage> stages)
-    {
-        if (parameter.Rank != 2)
-            ThrowHelper.ThrowArgument("transformation", $"scale_by_muon applies to 2-D parameters; '{parameter.Name}' has rank {parameter.Rank} (muon() sends those to AdamW).");
-        base.Expand(parameter, path, stages);
-    }
 
     public override void Update(TransformState? state, Span<float> updates, ReadOnlySpan<float> parameters, in StepInfo step)
     {
@@ -176,7 +172,7 @@ internal sealed class ScaleByShapeTransformation(double? consistentRms) : Elemen
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
         var p = step.Parameter;
-        double fanIn = p.Rank >= 2 ? p.RowLength : 1, fanOut = p.Rank >= 2 ? p.Rows : p.Length;
+        double fanIn = p.RowLength, fanOut = p.Rows;
         double factor = consistentRms is { } c ? Math.Sqrt(Math.Max(fanIn, fanOut)) * c : Math.Sqrt(Math.Max(1, fanOut / Math.Max(fanIn, 1)));
         ((StepScalarState)state!).Value = (float)factor;
     }

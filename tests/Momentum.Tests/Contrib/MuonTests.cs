@@ -56,11 +56,18 @@ public class MuonTests
     }
 
     [Fact]
-    public void ScaleByMuon_OnAVector_ThrowsNamingTheParameter()
+    public void ScaleByMuon_OnAConvolutionWeight_UsesItsRowMatrixView()
     {
+        // [2, 1, 1, 2] is the 2 × 2 matrix [[3, 0], [0, 1]]; its orthogonalized form is diagonal with equal signs.
         var set = new ParameterSet();
-        set.Add("bias", [3], new float[3]);
-        var e = Assert.Throws<ArgumentException>(() => new Optimizer(Momentum.Transforms.ScaleByMuon(), set));
-        Assert.Contains("bias", e.Message);
+        var w = set.Add("conv", [2, 1, 1, 2], new float[4]);
+        var o = new Optimizer(Momentum.Transforms.ScaleByMuon(nesterov: false, beta: 0), set);
+        var g = new GradientSet(set);
+        g.Set(w, [3f, 0f, 0f, 1f]);
+        o.Step(g);
+        Assert.Equal(0f, w.Values[1]);
+        Assert.Equal(0f, w.Values[2]);
+        Assert.InRange(w.Values[0], 0.5f, 1.5f);
+        Assert.InRange(w.Values[3], 0.5f, 1.5f);
     }
 }

@@ -59,3 +59,26 @@ public class SamTests
         for (int i = 0; i < 3; i++) Assert.Equal(target[i], p.Values[i], 0.03f);
     }
 }
+
+public class SamRestoreTests
+{
+    [Fact]
+    public void Sam_ParameterWithoutGradient_IsNeitherPerturbedNorOverwritten()
+    {
+        var set = new ParameterSet();
+        var a = set.Add("a", [1], [1f]);
+        var b = set.Add("b", [1], [5f]);
+        var sam = new SamOptimizer(Optimizers.Sgd(new SgdOptions { LearningRate = 0.1 }), set, rho: 0.5);
+        var g = new GradientSet(set);
+        g.Set(a, [1f]);
+        g.Set(b, [1f]);
+        sam.Step(g, gs => 0); // both perturbed and stepped
+        float bAfterFirst = b.Values[0];
+        g.ClearAll();
+        g.Set(a, [1f]);
+        float bSeen = float.NaN;
+        sam.Step(g, gs => { bSeen = b.Values[0]; return 0; });
+        Assert.Equal(bAfterFirst, bSeen);
+        Assert.Equal(bAfterFirst, b.Values[0]); // not restored to a stale copy
+    }
+}

@@ -47,8 +47,8 @@ public class WrapperCheckpointTests
             Checkpoint.Load(path, second);
             Run(second, set2, g2, 5, 8);
             for (int p = 0; p < refSet.Count; p++) Assert.Equal(refSet[p].Values.ToArray(), set2[p].Values.ToArray());
-            var refWrappers = reference.WrapperStatesOverall.SelectMany(w => w.State.Scalars.Select(s => (w.Path, s.Slot, s.Get()))).ToArray();
-            var wrappers = second.WrapperStatesOverall.SelectMany(w => w.State.Scalars.Select(s => (w.Path, s.Slot, s.Get()))).ToArray();
+            var refWrappers = reference.GlobalWrapperStates.SelectMany(w => w.State.Scalars.Select(s => (w.Path, s.Slot, s.Get()))).ToArray();
+            var wrappers = second.GlobalWrapperStates.SelectMany(w => w.State.Scalars.Select(s => (w.Path, s.Slot, s.Get()))).ToArray();
             Assert.Equal(refWrappers, wrappers);
         }
         finally

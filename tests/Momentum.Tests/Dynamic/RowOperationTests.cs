@@ -401,3 +401,52 @@ public class AcPropRowTests
         Assert.NotEqual(row1, p.Values[1]);
     }
 }
+
+public class RefineExampleTests
+{
+    /// <summary>The refine of docs/DYNAMIC.md on five Gaussian attributes: clone small, split big, prune dead, statistics follow.</summary>
+    [Fact]
+    public void DocsRefineExample_KeepsEveryRowConsistent()
+    {
+        const int n = 8;
+        var set = new ParameterSet();
+        var means = set.Add("means", [n, 3], Random(1, 3 * n));
+        var scales = set.Add("scales", [n, 3], Random(2, 3 * n));
+        var quats = set.Add("quats", [n, 4], Random(3, 4 * n));
+        var colors = set.Add("colors", [n, 3], Random(4, 3 * n));
+        var opacities = set.Add("opacities", [n], [5f, -9f, 5f, 5f, -9f, 5f, 5f, 5f]);
+        var optimizer = new Optimizer(Optimizers.Adam(new AdamOptions { LearningRate = 1e-3 }), set);
+        var gradients = new GradientSet(set);
+        RowBuffer accum = optimizer.AddRowStatistic(means, "grad_accum");
+        Parameter[] group = [means, scales, quats, colors, opacities];
+        foreach (var p in group) gradients.Set(p, Random(p.Index + 10, p.Length));
+        optimizer.Step(gradients);
+        for (int r = 0; r < n; r++) accum.Span[r] = r;
+        float[] meansBefore = means.Values.ToArray();
+
+        int rows = means.Rows;
+        int[] dead = [.. Enumerable.Range(0, rows).Where(r => opacities.Values[r] < 0)];     // rows 1 and 4
+        int[] small = [2, 4], big = [5, 6];                                                 // 4 is both dead and grown: its clone survives
+        int[] survivors = [.. Enumerable.Range(0, rows).Where(r => !dead.Contains(r))];
+        var plan = new RowPlan(rows, "gaussians").Append(small, RowInit.Fresh).Split(big, children: 2, SplitState.AllFresh);
+        plan.Keep([.. survivors, .. Enumerable.Range(rows, plan.Rows - rows)]);
+        optimizer.ApplyRowPlan(plan, group);
+
+        Assert.Equal(6 + 2 + 2, means.Rows);
+        Assert.All(group, p => Assert.Equal(means.Rows, p.Rows));
+        optimizer.VerifyRows();
+        // New layout: survivors 0,2,3,5,6,7 then clones of 2 and 4, then children of 5 and 6.
+        int[] origin = [0, 2, 3, 5, 6, 7, 2, 4, 5, 6];
+        for (int r = 0; r < origin.Length; r++)
+            Assert.Equal(meansBefore.AsSpan(origin[r] * 3, 3).ToArray(), means.Values.Slice(r * 3, 3).ToArray());
+        Assert.Equal([0f, 2f, 3f, 0f, 0f, 7f, 0f, 0f, 0f, 0f], accum.Span.ToArray());   // split parents 5 and 6 are fresh too
+        var mu = StateOf<ScaleByAdamState>(optimizer, means).Mu;
+        for (int r = 0; r < origin.Length; r++)
+        {
+            bool fresh = r >= 6 || origin[r] is 5 or 6;
+            Assert.Equal(fresh, mu.Span.Slice(r * 3, 3).ToArray().All(x => x == 0f));
+        }
+        foreach (var p in group) gradients.Set(p, Random(p.Index + 20, p.Length));
+        optimizer.Step(gradients);
+    }
+}

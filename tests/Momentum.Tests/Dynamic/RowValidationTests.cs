@@ -90,6 +90,19 @@ public class RowValidationTests
     }
 
     [Fact]
+    public void PackedBFloat16Moments_RejectRowOperations_WithTheirName()
+    {
+        var set = new ParameterSet();
+        var p = set.Add("x", [3, 2], [1f, 2f, 3f, 4f, 5f, 6f]);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create("chain(scale_by_adam_bf16(), scale(step_size=-0.1))"), set);
+        var grads = new GradientSet(set);
+        grads.Set(p, [1f, 1f, 1f, 1f, 1f, 1f]);
+        optimizer.Step(grads);
+        Assert.Contains("scale_by_adam", Assert.Throws<NotSupportedException>(() => optimizer.Rows(p).Append(1)).Message);
+        Assert.Equal(3, p.Rows);
+    }
+
+    [Fact]
     public void VerifyRows_DetectsBrokenInvariant()
     {
         var (_, a, _, optimizer) = Trained();

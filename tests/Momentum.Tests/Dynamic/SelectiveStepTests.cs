@@ -159,8 +159,10 @@ public class SelectiveStepTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
-    [Fact]
-    public void SelectiveStep_LargeTensor_SameBitsForAnyThreadCount()
+    [Theory]
+    [InlineData("per_row")]
+    [InlineData("per_tensor")]
+    public void SelectiveStep_LargeTensor_SameBitsForAnyThreadCount(string counting)
     {
         ParameterSet Make(out Parameter p)
         {
@@ -171,7 +173,7 @@ public class SelectiveStepTests
         float[] Run(int threads)
         {
             var set = Make(out var p);
-            var optimizer = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.01, step_count='per_row')"), set, new OptimizerOptions { Threads = threads });
+            var optimizer = new Optimizer(SpecRegistry.Default.Create($"adam(lr=0.01, step_count='{counting}')"), set, new OptimizerOptions { Threads = threads });
             var grads = new GradientSet(set);
             var selection = new RowSelection(set);
             for (int step = 0; step < 3; step++)

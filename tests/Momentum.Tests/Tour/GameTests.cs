@@ -113,3 +113,42 @@ public class TourOptimizerTests
         Assert.Contains("no_such_thing", missing.Error);
     }
 }
+
+public class TourCommandTests
+{
+    [Fact]
+    public void TourSaddle_FromTheCommandLine_WritesTheReport()
+    {
+        string dir = Directory.CreateTempSubdirectory("momentum-tour-cli-").FullName;
+        try
+        {
+            int rc = Momentum.Cli.Commands.TourCommand.Create().Parse(["saddle", "--steps", "30", "--optimizers", "gda=sgd(lr=0.1)", "--out", dir]).Invoke();
+            Assert.Equal(0, rc);
+            string html = File.ReadAllText(Path.Combine(dir, "report.html"));
+            Assert.Contains("gda", html);
+            Assert.Contains("30", File.ReadAllLines(Path.Combine(dir, "saddle_distance.csv")).Last().Split(',')[1]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TourGaussians_BadImage_ReturnsOneWithoutWritingAReport()
+    {
+        string dir = Directory.CreateTempSubdirectory("momentum-tour-cli-").FullName;
+        try
+        {
+            string image = Path.Combine(dir, "bad.ppm");
+            File.WriteAllText(image, "P6\n2 2\n255\nabc");
+            int rc = Momentum.Cli.Commands.TourCommand.Create().Parse(["gaussians", "--image", image, "--out", dir]).Invoke();
+            Assert.Equal(1, rc);
+            Assert.False(File.Exists(Path.Combine(dir, "report.html")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
