@@ -17,52 +17,6 @@ internal static class EngineTestData
         for (int i = 0; i < smallTensors; i++) set.Add($"small{i}", 97 + i % 5);
         set.Add("odd", 13);
         set.Add("scalar");
-        return FillValues(set);
-    }
-
-    /// <summary>
-    /// Building blocks that reject some parameter shapes by design (the optimizers that use them route the other shapes
-    /// elsewhere, e.g. <c>muon()</c> sends non-2-D parameters to AdamW), each with a set of shapes it accepts. Listed
-    /// explicitly: any other transformation must accept <see cref="MakeSet"/>.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, Func<ParameterSet>> ShapeRestricted = new Dictionary<string, Func<ParameterSet>>
-    {
-        ["scale_by_muon"] = MakeMatrixSet,
-    };
-
-    /// <summary>
-    /// The parameter set a spec is tested on: <see cref="MakeSet"/>, or the accepted set of the shape-restricted
-    /// building block the spec uses (see <see cref="ShapeRestricted"/>).
-    /// </summary>
-    public static ParameterSet MakeSetFor(string spec, int smallTensors = 40)
-    {
-        foreach (var (name, make) in ShapeRestricted)
-        {
-            if (spec.StartsWith(name + "(", StringComparison.Ordinal) || spec.Contains(" " + name + "(", StringComparison.Ordinal)
-                || spec.Contains("(" + name + "(", StringComparison.Ordinal))
-                return make();
-        }
-        return MakeSet(smallTensors);
-    }
-
-    /// <summary>
-    /// Only 2-D parameters: one of more than one 16 Ki chunk, wide and tall matrices (both Newton–Schulz orientations),
-    /// single rows and columns, and several small matrices.
-    /// </summary>
-    public static ParameterSet MakeMatrixSet()
-    {
-        var set = new ParameterSet();
-        set.Add("wide", 64, 300);
-        set.Add("matrix", 37, 45);
-        set.Add("tall", 45, 7);
-        for (int i = 0; i < 8; i++) set.Add($"small{i}", 2 + i % 3, 5);
-        set.Add("row", 1, 13);
-        set.Add("column", 13, 1);
-        return FillValues(set);
-    }
-
-    private static ParameterSet FillValues(ParameterSet set)
-    {
         foreach (var p in set)
         {
             var v = p.Values;
