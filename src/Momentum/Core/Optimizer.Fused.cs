@@ -73,7 +73,7 @@ public sealed partial class Optimizer
             var k = new ChainScalars();
             if (_clip >= 0)
             {
-                k.Clip = ((StepScalarState)states[_clip]!).Value;
+                k.Clip = ClipByNormTransformation.FactorFor(states[_clip]);
                 k.HasClip = k.Clip != 1f;
             }
             if (_scale >= 0)
@@ -105,7 +105,7 @@ public sealed partial class Optimizer
                 k.Wd2 = ((AddDecayedWeightsTransformation)StageTransform(_wd2)).ValueFor(states[_wd2]);
                 k.HasWd2 = k.Wd2 != 0f;
             }
-            k.Lr = ((LearningRateState)states[_lr]!).Value;
+            k.Lr = ScaleByLearningRateTransformation.ValueFor(states[_lr]);
             _k = k;
         }
 

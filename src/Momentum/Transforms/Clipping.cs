@@ -68,6 +68,9 @@ internal sealed class ClipByNormTransformation(double maxNorm, ReductionScope sc
         ((StepScalarState)state!).Value = (float)factor;
     }
 
+    /// <summary>This step's factor as <see cref="Apply"/> uses it, for the engine's specialized kernels.</summary>
+    internal static float FactorFor(TransformState? state) => ((StepScalarState)state!).Value;
+
     public override void Apply(TransformState? state, in Block block)
     {
         float factor = ((StepScalarState)state!).Value;

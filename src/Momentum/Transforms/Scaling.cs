@@ -59,6 +59,9 @@ internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, b
     }
 
     public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, ((LearningRateState)state!).Value);
+
+    /// <summary>This step's factor as <see cref="Apply"/> uses it, for the engine's specialized kernels.</summary>
+    internal static float ValueFor(TransformState? state) => ((LearningRateState)state!).Value;
 }
 
 /// <summary>

@@ -9,10 +9,10 @@ internal static class EngineTestData
     /// A set that exercises every path of the work-item builder: a tensor of several full 16 Ki chunks plus a tail,
     /// a matrix, many small tensors packed together, an odd vector (vector tails) and a scalar.
     /// </summary>
-    public static ParameterSet MakeSet(int smallTensors = 40)
+    public static ParameterSet MakeSet(int smallTensors = 24)
     {
         var set = new ParameterSet();
-        set.Add("big", 3 * Optimizer.ChunkLength + 37);
+        set.Add("big", 2 * Optimizer.ChunkLength + 37);
         set.Add("matrix", 37, 45);
         for (int i = 0; i < smallTensors; i++) set.Add($"small{i}", 97 + i % 5);
         set.Add("odd", 13);
