@@ -58,34 +58,11 @@ public static partial class Optimizers
         if (options.WeightDecayRate is { } wd) OptaxGuard.NonNegative(wd, "weight_decay_rate");
         return ChainOf(
             Transforms.ScaleByFactoredRms(options.Factored, options.DecayRate, options.DecayOffset, options.MinDimSizeToFactor, options.Eps),
-            options.ClippingThreshold is { } t ? new AdafactorBlockRmsClip(t) : null,
+            options.ClippingThreshold is { } t ? new ClipByBlockRmsTransformation(t) : null,
             options.LearningRate is { } lr ? Transforms.ScaleByLearningRate(lr, flipSign: false) : null,
             options.MultiplyByParameterScale ? Transforms.ScaleByParamBlockRms() : null,
             options.Momentum is { } momentum ? Transforms.Ema(momentum, debias: false) : null,
             options.WeightDecayRate is { } decay ? Transforms.AddDecayedWeights(decay, options.WeightDecayMask) : null,
             Transforms.Scale(-1));
-    }
-}
-
-/// <summary>Adafactor's own per-parameter clip: <c>u ← u / max(1, rms(u)/threshold)</c> (Optax's <c>clip_by_block_rms</c>).</summary>
-internal sealed class AdafactorBlockRmsClip(double threshold) : ReducingTransformation
-{
-    public override string Name => "clip_by_block_rms";
-
-    public override ReductionScope Scope => ReductionScope.PerParameter;
-
-    public override TransformState? CreateState(Parameter parameter) => new StepScalarState(parameter);
-
-    public override void Finish(TransformState? state, double total, in StepInfo step)
-    {
-        int n = step.Parameter.Length;
-        double rms = n == 0 ? 0 : Math.Sqrt(total / n);
-        ((StepScalarState)state!).Value = (float)(1 / Math.Max(1, rms / threshold));
-    }
-
-    public override void Apply(TransformState? state, in Block block)
-    {
-        float factor = ((StepScalarState)state!).Value;
-        if (factor != 1f) VectorMath.Scale(block.Updates, factor);
     }
 }

@@ -127,7 +127,7 @@ internal static class ContribSpecs
                 AdamLearningRate = a.OptionalSchedule("adam_learning_rate"),
                 ConsistentRms = a.OptionalNumber("consistent_rms"),
             }));
-        r.Register("scale_by_muon", "scale_by_muon(ns_coeffs=\"standard\", ns_steps=5, beta=0.95, eps=1e-8, nesterov=true, adaptive=false): 2-D parameters only", a =>
+        r.Register("scale_by_muon", "scale_by_muon(ns_coeffs=\"standard\", ns_steps=5, beta=0.95, eps=1e-8, nesterov=true, adaptive=false): each parameter as its rows × row-length matrix", a =>
             Transforms.ScaleByMuon(NsCoefficients(a), (int)a.Integer("ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
         r.Register("scale_by_shape", "scale_by_shape(consistent_rms=none): sqrt(max(1, fan_out/fan_in))", a => Transforms.ScaleByShape(a.OptionalNumber("consistent_rms")));
         r.Register("dowg", "optax.contrib.dowg(learning_rate=1.0, init_estim_sq_dist=none, eps=1e-4, weight_decay=none)", a =>

@@ -57,18 +57,7 @@ public sealed class SpecRegistry
         if (!_transforms.TryGetValue(call.Name, out var entry))
             throw new SpecException(call.Position, $"unknown optimizer or transformation '{call.Name}'{Suggest(call.Name, _transforms.Keys)}");
         if (ParameterGroupSpecs.HasGroups(call)) return ParameterGroupSpecs.Create(this, call);
-        var args = new SpecArguments(call, this);
-        GradientTransformation result;
-        try
-        {
-            result = entry.Factory(args);
-        }
-        catch (ArgumentException e)
-        {
-            throw new SpecException(call.Position, $"{call.Name}: {FirstLine(e.Message)}");
-        }
-        args.Finish();
-        return result;
+        return Invoke(call, entry.Factory);
     }
 
     /// <summary>Builds a schedule from a parsed call.</summary>
@@ -78,11 +67,18 @@ public sealed class SpecRegistry
     {
         if (!_schedules.TryGetValue(call.Name, out var entry))
             throw new SpecException(call.Position, $"unknown schedule '{call.Name}'{Suggest(call.Name, _schedules.Keys)}");
+        return Invoke(call, entry.Factory);
+    }
+
+    /// <summary>Runs a factory on a call's arguments: an <see cref="ArgumentException"/> becomes a <see cref="SpecException"/>
+    /// at the call, and an argument the factory did not read is an error.</summary>
+    private T Invoke<T>(SpecCall call, Func<SpecArguments, T> factory)
+    {
         var args = new SpecArguments(call, this);
-        Schedule result;
+        T result;
         try
         {
-            result = entry.Factory(args);
+            result = factory(args);
         }
         catch (ArgumentException e)
         {

@@ -46,39 +46,52 @@ public class EngineConformanceTests
                 EngineTestData.FillGradients(gradients, step);
                 optimizer.Step(gradients, loss: 1.0);
             }
-            // Ten single steps, each measured on the calling thread, on the pool's helper threads (exact per-thread
-            // counters) and process-wide. A steady-state allocation shows in every step. The runtime itself can allocate
-            // once on a stepping thread (tiered JIT starts its background worker from the thread that triggers it), and
-            // the process-wide count includes the test runner's threads, so: at most one of the ten steps may show
-            // bytes on our threads, and at least one must show zero process-wide.
-            long processWideMin = long.MaxValue;
-            int noisySteps = 0;
-            string firstNoise = "";
+            // Per step of ten: bytes on the calling thread (step code plus the pool's hand-off and wait) and on the pool's
+            // helper threads (inside bodies). Nothing is allocated inside the loop: the counts go to arrays made
+            // beforehand and messages are built after it. (Building the assertion messages inside the loop, as this test
+            // once did, made the calling thread's counter show sporadic 24 B to 8 KB counts at random steps of random
+            // specs, also with DOTNET_TieredCompilation=0 and Threads = 1; the steps themselves count 0 bytes, here
+            // and in a console host, 1200 of 1200 steps.)
+            //
+            // A step's code path is the same at every steady-state step, so an allocation in our code shows on every
+            // step (or on a fixed period). Helper threads: zero on every step. Calling thread: zero on at least eight of
+            // ten steps, which lets through only one-off lazy runtime initialization on a thread's first use of a
+            // path (e.g. the first blocking wait), and fails any per-step or period-≤5 allocation.
+            const int Steps = 10;
+            long[] thread = new long[Steps], workers = new long[Steps], processWide = new long[Steps];
             WorkerPool.TrackWorkerAllocations = true;
             try
             {
-                for (int attempt = 0; attempt < 10; attempt++, step++)
+                for (int k = 0; k < Steps; k++, step++)
                 {
                     EngineTestData.FillGradients(gradients, step);
-                    long workers = WorkerPool.Shared.WorkerAllocatedBytes;
-                    long thread = GC.GetAllocatedBytesForCurrentThread();
                     long total = GC.GetTotalAllocatedBytes(precise: true);
+                    long w = WorkerPool.Shared.WorkerAllocatedBytes;
+                    long t = GC.GetAllocatedBytesForCurrentThread();
                     optimizer.Step(gradients, loss: 1.0);
-                    processWideMin = Math.Min(processWideMin, GC.GetTotalAllocatedBytes(precise: true) - total);
-                    thread = GC.GetAllocatedBytesForCurrentThread() - thread;
-                    workers = WorkerPool.Shared.WorkerAllocatedBytes - workers;
-                    if (thread != 0 || workers != 0)
-                    {
-                        if (noisySteps++ == 0) firstNoise = $"step {step}: {thread} bytes on the calling thread, {workers} on workers";
-                        Assert.True(noisySteps <= 1, $"{s}: {noisySteps} of the measured steps allocated (first {firstNoise}; now step {step}: {thread} and {workers})");
-                    }
+                    thread[k] = GC.GetAllocatedBytesForCurrentThread() - t;
+                    workers[k] = WorkerPool.Shared.WorkerAllocatedBytes - w;
+                    processWide[k] = GC.GetTotalAllocatedBytes(precise: true) - total;
                 }
             }
             finally
             {
                 WorkerPool.TrackWorkerAllocations = false;
             }
-            Assert.True(processWideMin == 0, $"{s}: every one of ten steps allocated at least {processWideMin} bytes process-wide");
+            string counts = $"calling thread [{string.Join(", ", thread)}], workers [{string.Join(", ", workers)}], process-wide [{string.Join(", ", processWide)}] bytes over steps {step - Steps}..{step - 1}";
+            Assert.True(workers.All(b => b == 0), $"{s}: worker threads allocated: {counts}");
+            Assert.True(thread.Count(b => b == 0) >= Steps - 2, $"{s}: the calling thread allocated on more than two of ten steps: {counts}");
+            // Process-wide (GC.GetTotalAllocatedBytes) also counts the test runner's threads, which allocate in bursts
+            // (reporting results): one step in up to fifty must count zero bytes in the whole process.
+            long processWideMin = processWide.Min();
+            for (int k = 0; k < 40 && processWideMin != 0; k++, step++)
+            {
+                EngineTestData.FillGradients(gradients, step);
+                long total = GC.GetTotalAllocatedBytes(precise: true);
+                optimizer.Step(gradients, loss: 1.0);
+                processWideMin = Math.Min(processWideMin, GC.GetTotalAllocatedBytes(precise: true) - total);
+            }
+            Assert.True(processWideMin == 0, $"{s}: every one of fifty steps allocated process-wide (at least {processWideMin} bytes): {counts}");
         }
     }
 

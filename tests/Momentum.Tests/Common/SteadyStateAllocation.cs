@@ -1,0 +1,26 @@
+using Momentum.Specs;
+
+namespace Momentum.Tests.Common;
+
+/// <summary>The steady-state allocation probe shared by the optimizer families' "a step allocates nothing" tests.</summary>
+internal static class SteadyStateAllocation
+{
+    /// <summary>
+    /// Builds <paramref name="spec"/> on one thread over a [4, 33] matrix and a [33] vector with constant gradients,
+    /// takes 3 warm-up steps, and returns the bytes this thread allocated during the next 10 steps.
+    /// </summary>
+    public static long BytesOverTenSteps(string spec, double loss = double.NaN)
+    {
+        var set = new ParameterSet();
+        var w = set.Add("w", [4, 33]);
+        var b = set.Add("b", [33]);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = 1 });
+        var grads = new GradientSet(set);
+        grads.Get(w).Fill(0.5f);
+        grads.Get(b).Fill(-0.25f);
+        for (int k = 0; k < 3; k++) optimizer.Step(grads, loss);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 10; k++) optimizer.Step(grads, loss);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}
