@@ -13,6 +13,9 @@ internal static class PowCache
     [ThreadStatic] private static Entry0 t_entries;
     [ThreadStatic] private static int t_next;
 
+    /// <summary>Allocates this thread's cache storage now (the runtime does so on first touch).</summary>
+    public static void Warm() => Pow(0.5, 1);
+
     /// <summary>Returns <c>Math.Pow(x, t)</c>.</summary>
     public static double Pow(double x, long t)
     {

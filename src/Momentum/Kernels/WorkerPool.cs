@@ -98,6 +98,9 @@ internal sealed class WorkerPool
 
     private void WorkerLoop()
     {
+        // Thread-static storage is allocated on a thread's first touch; touch it here, at thread start, so that it is
+        // never allocated inside a step that happens to be the first to prepare a parameter on this worker.
+        PowCache.Warm();
         while (true)
         {
             _start.Wait();
