@@ -19,7 +19,7 @@ public static class Replay
         var set = new ParameterSet();
         foreach (var tensor in file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
-            if (tensor.DType is not (SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16 or SafeTensorsDType.F64))
+            if (!IsFloat(tensor.DType))
                 throw new InvalidDataException($"{file.SourceName}: tensor '{tensor.Name}' has dtype {tensor.DType}; parameters must be F32, F16, BF16 or F64.");
             int[] shape = ToShape(file, tensor);
             set.Add(tensor.Name, shape, tensor.ToSingle());
@@ -48,7 +48,7 @@ public static class Replay
             string name = tensor.Name[(slash + 1)..];
             if (!parameters.TryGet(name, out var parameter))
                 throw new InvalidDataException($"{file.SourceName}: tensor '{tensor.Name}' names no parameter ('{name}' is not in the parameters).");
-            if (tensor.DType is not (SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16 or SafeTensorsDType.F64))
+            if (!IsFloat(tensor.DType))
                 throw new InvalidDataException($"{file.SourceName}: tensor '{tensor.Name}' has dtype {tensor.DType}; gradients must be F32, F16, BF16 or F64.");
             int[] shape = ToShape(file, tensor);
             if (!shape.AsSpan().SequenceEqual(parameter.Shape))
@@ -94,6 +94,9 @@ public static class Replay
             foreach (var (k, v) in metadata) writer.AddMetadata(k, v);
         writer.WriteAtomic(path);
     }
+
+    private static bool IsFloat(SafeTensorsDType dtype) =>
+        dtype is SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16 or SafeTensorsDType.F64;
 
     private static int[] ToShape(SafeTensorsFile file, SafeTensor tensor)
     {
