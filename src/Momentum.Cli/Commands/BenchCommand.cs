@@ -58,9 +58,24 @@ internal static class BenchCommand
         double axpyMs = axpy.Measure(settings.Size, settings.Repeats);
         results.Add(new BenchResult("axpy (x += a*y)", settings.Size, 12, axpyMs, 0, axpyMs));
         foreach (var c in Cases(settings)) results.Add(MeasureOptimizer(c, settings, axpy));
-        var single = MeasureOptimizer(new BenchCase("adam, one tensor", "adam_one", () => Optimizers.Adam(), 28, 1, settings.SmallCount * settings.SmallLength), settings, axpy);
-        var many = MeasureOptimizer(new BenchCase($"adam, {settings.SmallCount:N0} x {settings.SmallLength:N0} tensors", "adam_many", () => Optimizers.Adam(), 28, settings.SmallCount, settings.SmallLength), settings, axpy);
-        results.Add(single with { Name = $"adam, 1 x {settings.SmallCount * settings.SmallLength / 1e6:0.#}M tensor" });
+        // The two target ratios are measured in pairs whose steps alternate, so that both sides of a ratio see the same
+        // machine load; the ratio printed is the median of the per-round ratios.
+        var (adamw, chain, chainRatio) = MeasurePair(AdamWCase(settings), ChainCase(settings), settings, axpy);
+        results.Add(adamw);
+        results.Add(chain);
+        // The same pair with the library's default finite check (Throw), which reads g once in both; the chain's
+        // global norm shares that read.
+        var (checkedAdamW, checkedChain, checkedRatio) = MeasurePair(
+            AdamWCase(settings) with { Name = "adamw, finite check on", Key = "adamw_checked", Check = NonFiniteGradients.Throw, BytesPerElement = 32 },
+            ChainCase(settings) with { Name = "chain(...), finite check on", Key = "chain_checked", Check = NonFiniteGradients.Throw },
+            settings, axpy);
+        results.Add(checkedAdamW);
+        results.Add(checkedChain);
+        var (single, many, manyRatio) = MeasurePair(
+            new BenchCase($"adam, 1 x {settings.SmallCount * settings.SmallLength / 1e6:0.#}M tensor", "adam_one", () => Optimizers.Adam(), 28, 1, settings.SmallCount * settings.SmallLength),
+            new BenchCase($"adam, {settings.SmallCount:N0} x {settings.SmallLength:N0} tensors", "adam_many", () => Optimizers.Adam(), 28, settings.SmallCount, settings.SmallLength),
+            settings, axpy);
+        results.Add(single);
         results.Add(many);
 
         Dictionary<string, double>? torchBest = null;
@@ -87,11 +102,12 @@ internal static class BenchCommand
                 $"| {r.Name} | {r.Elements:N0} | {r.BytesPerElement} | {r.MedianMs:0.000} | {gbs:0.0} | {axpyGbs:0.0} | {gbs / axpyGbs * 100:0}% | {r.AllocatedPerStep:0} |{torch}"));
         }
         output.WriteLine();
-        var adamw = results.Find(r => r.Key == "adamw");
-        var chain = results.Find(r => r.Key == "chain");
-        if (adamw is not null && chain is not null)
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chain(clip_by_global_norm, adamw, warmup-cosine) / adamw: {chain.MedianMs / adamw.MedianMs:0.00}x"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{many.Name} / one tensor of the same total: {many.MedianMs / single.MedianMs:0.00}x"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{chain.Name} / adamw: {chainRatio:0.00}x (median of {settings.Repeats} interleaved pairs)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"the same with the default finite check on: {checkedRatio:0.00}x (median of {settings.Repeats} interleaved pairs)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{many.Name} / one tensor of the same total: {manyRatio:0.00}x (median of {settings.Repeats} interleaved pairs)"));
         if (torchError is not null) output.WriteLine($"torch: {torchError}");
         return 0;
     }
@@ -102,14 +118,82 @@ internal static class BenchCommand
         yield return new("sgd", "sgd", () => Optimizers.Sgd(new SgdOptions { LearningRate = 1e-3 }), 12, 1, s.Size);
         yield return new("sgd-momentum", "sgd_momentum", () => Optimizers.Sgd(new SgdOptions { LearningRate = 1e-3, Momentum = 0.9 }), 20, 1, s.Size);
         yield return new("adam", "adam", () => Optimizers.Adam(), 28, 1, s.Size);
-        yield return new("adamw", "adamw", () => Optimizers.AdamW(), 28, 1, s.Size);
-        // The global-norm pre-pass reads the gradient once more: 32 B/elem nominal.
-        yield return new("chain(clip_by_global_norm, adamw, warmup-cosine)", "chain", () => Transforms.Chain(
-            Transforms.ClipByGlobalNorm(1.0),
-            Optimizers.AdamW(new AdamWOptions { LearningRate = Schedules.WarmupCosineDecay(0, 1e-3, 100, 10_000) })), 32, 1, s.Size);
     }
 
+    private static BenchCase AdamWCase(BenchSettings s) => new("adamw", "adamw", () => Optimizers.AdamW(), 28, 1, s.Size);
+
+    // The global-norm pre-pass reads the gradient once more: 32 B/elem nominal.
+    private static BenchCase ChainCase(BenchSettings s) => new("chain(clip_by_global_norm, adamw, warmup-cosine)", "chain", () => Transforms.Chain(
+        Transforms.ClipByGlobalNorm(1.0),
+        Optimizers.AdamW(new AdamWOptions { LearningRate = Schedules.WarmupCosineDecay(0, 1e-3, 100, 10_000) })), 32, 1, s.Size);
+
     private static BenchResult MeasureOptimizer(BenchCase c, BenchSettings s, Axpy axpy)
+    {
+        var (optimizer, gradients) = Setup(c, s);
+        Warm(() => optimizer.Step(gradients));
+        int elements = c.Tensors * c.Length;
+        axpy.Measure(elements, 1);
+        // Steps and axpy passes alternate, so both see the same machine load (the machine may be shared).
+        var times = new double[s.Repeats];
+        var axpyTimes = new double[s.Repeats];
+        long allocated = 0;
+        for (int r = 0; r < s.Repeats; r++)
+        {
+            (times[r], long bytes) = TimeStep(optimizer, gradients);
+            allocated += bytes;
+            axpyTimes[r] = axpy.Measure(elements, 1);
+        }
+        return new BenchResult(c.Name, elements, c.BytesPerElement, Median(times), (double)allocated / s.Repeats, Median(axpyTimes)) { Key = c.Key };
+    }
+
+    /// <summary>
+    /// Measures two cases with alternating steps (a, b, axpy, a, b, axpy, …); returns both results and the median of the
+    /// per-round ratios b/a.
+    /// </summary>
+    private static (BenchResult A, BenchResult B, double Ratio) MeasurePair(BenchCase a, BenchCase b, BenchSettings s, Axpy axpy)
+    {
+        var (optimizerA, gradientsA) = Setup(a, s);
+        var (optimizerB, gradientsB) = Setup(b, s);
+        Warm(() =>
+        {
+            optimizerA.Step(gradientsA);
+            optimizerB.Step(gradientsB);
+        });
+        int elementsA = a.Tensors * a.Length, elementsB = b.Tensors * b.Length;
+        axpy.Measure(Math.Max(elementsA, elementsB), 1);
+        var timesA = new double[s.Repeats];
+        var timesB = new double[s.Repeats];
+        var ratios = new double[s.Repeats];
+        var axpyA = new double[s.Repeats];
+        var axpyB = new double[s.Repeats];
+        long allocatedA = 0, allocatedB = 0;
+        for (int r = 0; r < s.Repeats; r++)
+        {
+            (timesA[r], long bytesA) = TimeStep(optimizerA, gradientsA);
+            (timesB[r], long bytesB) = TimeStep(optimizerB, gradientsB);
+            allocatedA += bytesA;
+            allocatedB += bytesB;
+            ratios[r] = timesB[r] / timesA[r];
+            axpyA[r] = axpy.Measure(elementsA, 1);
+            axpyB[r] = elementsB == elementsA ? axpyA[r] : axpy.Measure(elementsB, 1);
+        }
+        return (
+            new BenchResult(a.Name, elementsA, a.BytesPerElement, Median(timesA), (double)allocatedA / s.Repeats, Median(axpyA)) { Key = a.Key },
+            new BenchResult(b.Name, elementsB, b.BytesPerElement, Median(timesB), (double)allocatedB / s.Repeats, Median(axpyB)) { Key = b.Key },
+            Median(ratios));
+    }
+
+    /// <summary>Times one step; returns milliseconds and the bytes allocated process-wide meanwhile.</summary>
+    private static (double Ms, long Bytes) TimeStep(Optimizer optimizer, GradientSet gradients)
+    {
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        long start = Stopwatch.GetTimestamp();
+        optimizer.Step(gradients);
+        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        return (ms, GC.GetTotalAllocatedBytes(precise: true) - before);
+    }
+
+    private static (Optimizer Optimizer, GradientSet Gradients) Setup(BenchCase c, BenchSettings s)
     {
         var set = new ParameterSet();
         var parameters = new Parameter[c.Tensors];
@@ -126,25 +210,10 @@ internal static class BenchCommand
                 g[i] = (float)((random.NextDouble() - 0.5) * 1e-2);
             }
         }
-        // NaN checks are off so that every implementation moves the same bytes (PyTorch does not check either).
-        var optimizer = new Optimizer(c.Create(), set, new OptimizerOptions { Threads = s.Threads, NonFiniteGradients = NonFiniteGradients.Propagate });
-        Warm(() => optimizer.Step(gradients));
-        int elements = c.Tensors * c.Length;
-        axpy.Measure(elements, 1);
-        // Steps and axpy passes alternate, so both see the same machine load (the machine may be shared).
-        var times = new double[s.Repeats];
-        var axpyTimes = new double[s.Repeats];
-        long allocated = 0;
-        for (int r = 0; r < s.Repeats; r++)
-        {
-            long before = GC.GetTotalAllocatedBytes(precise: true);
-            long start = Stopwatch.GetTimestamp();
-            optimizer.Step(gradients);
-            times[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
-            axpyTimes[r] = axpy.Measure(elements, 1);
-        }
-        return new BenchResult(c.Name, elements, c.BytesPerElement, Median(times), (double)allocated / s.Repeats, Median(axpyTimes)) { Key = c.Key };
+        // NaN checks are off (unless the case says otherwise) so that every implementation moves the same bytes
+        // (PyTorch does not check either).
+        var optimizer = new Optimizer(c.Create(), set, new OptimizerOptions { Threads = s.Threads, NonFiniteGradients = c.Check });
+        return (optimizer, gradients);
     }
 
     /// <summary>In-place <c>x += a·y</c> over fixed 16 Ki chunks on the optimizer's worker pool: the bandwidth ceiling.</summary>
@@ -284,7 +353,10 @@ internal static class BenchCommand
         return 1;
     }
 
-    private sealed record BenchCase(string Name, string Key, Func<GradientTransformation> Create, int BytesPerElement, int Tensors, int Length);
+    private sealed record BenchCase(string Name, string Key, Func<GradientTransformation> Create, int BytesPerElement, int Tensors, int Length)
+    {
+        public NonFiniteGradients Check { get; init; } = NonFiniteGradients.Propagate;
+    }
 
     private sealed record BenchResult(string Name, long Elements, int BytesPerElement, double MedianMs, double AllocatedPerStep, double AxpyMs)
     {

@@ -89,6 +89,12 @@ public sealed class GradientSet
     internal RowBuffer? BufferIfPresent(Parameter parameter) =>
         HasGradient(parameter) ? _buffers[parameter.Index] : null;
 
+    /// <summary>
+    /// The buffer of parameter <paramref name="index"/> if it is marked present, without checking its length against
+    /// the parameter's (the engine does that whenever the buffer or <see cref="RowBuffer.LayoutVersion"/> changes).
+    /// </summary>
+    internal RowBuffer? MarkedBuffer(int index) => index < _present.Length && _present[index] ? _buffers[index] : null;
+
     private RowBuffer Buffer(Parameter parameter)
     {
         Parameters.CheckOwns(parameter, nameof(parameter));

@@ -24,16 +24,22 @@ public sealed partial class Optimizer
     private sealed class SpecializedChain
     {
         private readonly Stage[] _stages;
+        private readonly Parameter _parameter;
         private readonly int _clip = -1, _scale = -1, _wd1 = -1, _core = -1, _wd2 = -1, _lr;
         private readonly ScaleByAdamTransformation? _adam;
         private readonly TraceTransformation? _trace;
         private readonly int _wd1Slot = -1, _wd2Slot = -1, _lrSlot; // slots of the per-step values (Optimizer._stepValues)
+        private TransformState? _clipState, _wd1State, _coreState, _wd2State, _lrState;
         private ChainScalars _k;
         private float[] _p = [], _g = [], _a = [], _b = []; // this step's arrays: θ, g and the core's state tensors
+        private int _pAt, _gAt, _aAt, _bAt;                 // where each tensor begins in its array
+        private int _arraysVersion = -1;                    // the arrays above were read at this RowBuffer.LayoutVersion
+        private RowBuffer? _arraysGradient;                 // for this gradient buffer (and these states)
 
-        private SpecializedChain(Stage[] stages, ref int s, Func<ElementwiseTransformation, int> slotOf)
+        private SpecializedChain(Stage[] stages, Parameter parameter, ref int s, Func<ElementwiseTransformation, int> slotOf)
         {
             _stages = stages;
+            _parameter = parameter;
             if (s < stages.Length && stages[s].Transform is ClipByNormTransformation) _clip = s++;
             if (s < stages.Length && stages[s].Transform is ScaleTransformation) _scale = s++;
             if (s < stages.Length && stages[s].Transform is AddDecayedWeightsTransformation) _wd1 = s++;
@@ -57,11 +63,12 @@ public sealed partial class Optimizer
 
         /// <summary>Returns the specialized runner for <paramref name="stages"/>, or null if they are not a recognized shape.</summary>
         /// <param name="stages">The parameter's expanded chain.</param>
+        /// <param name="parameter">The parameter.</param>
         /// <param name="slotOf">Gives the slot of a learning-rate or decay stage's per-step value.</param>
-        public static SpecializedChain? TryCreate(Stage[] stages, Func<ElementwiseTransformation, int> slotOf)
+        public static SpecializedChain? TryCreate(Stage[] stages, Parameter parameter, Func<ElementwiseTransformation, int> slotOf)
         {
             int s = 0;
-            var chain = new SpecializedChain(stages, ref s, slotOf);
+            var chain = new SpecializedChain(stages, parameter, ref s, slotOf);
             return chain._lr >= 0 && s == stages.Length ? chain : null;
         }
 
@@ -69,37 +76,54 @@ public sealed partial class Optimizer
         public bool HasReduction => _clip >= 0;
 
         /// <summary>
-        /// Does what the stages' BeginStep do, without virtual calls and with the learning rate and decays taken from
-        /// <paramref name="stepValues"/> (each evaluated once per step by the engine): the same values, the same bits.
-        /// Touches only this parameter's state, so parameters can be begun in parallel.
+        /// Keeps direct references to the parameter's new states (or none), so that a step reaches them without going
+        /// through the plan (one cache miss fewer per parameter per step); the arrays are read afresh at the next step.
         /// </summary>
-        public void BeginStep(ParameterPlan plan, long step, double loss, float[] stepValues)
+        public void StatesChanged(TransformState?[]? states)
         {
-            var states = plan.States!;
-            if (_wd1Slot >= 0) AddDecayedWeightsTransformation.SetValue(states[_wd1], stepValues[_wd1Slot]);
-            if (_adam is not null || _trace is not null)
-            {
-                var info = new StepInfo(step, plan.Parameter, loss);
-                if (_adam is not null) _adam.BeginStep(states[_core], in info);
-                else _trace!.BeginStep(states[_core], in info);
-            }
-            if (_wd2Slot >= 0) AddDecayedWeightsTransformation.SetValue(states[_wd2], stepValues[_wd2Slot]);
-            ScaleByLearningRateTransformation.SetValue(states[_lr], stepValues[_lrSlot]);
+            _clipState = _clip >= 0 ? states?[_clip] : null;
+            _wd1State = _wd1 >= 0 ? states?[_wd1] : null;
+            _coreState = _core >= 0 ? states?[_core] : null;
+            _wd2State = _wd2 >= 0 ? states?[_wd2] : null;
+            _lrState = states?[_lr];
+            _arraysVersion = -1;
         }
 
         /// <summary>
-        /// Gathers this step's scalars and arrays from the plan; called on the stepping thread after BeginStep (and the
-        /// reduction, if any), before any element is processed.
+        /// Does what the core stage's BeginStep does (Adam's counter and bias corrections, the momentum's first-step
+        /// flag). The learning rate and decays are not stored in their states: <see cref="Prepare"/> takes this step's
+        /// values from the engine (each evaluated once per step). Touches only this parameter's state, so parameters can
+        /// be begun in parallel.
         /// </summary>
-        public void Prepare(ParameterPlan plan)
+        public void BeginStep(long step, double loss)
         {
-            var states = plan.States!;
-            _p = plan.Parameter.Storage.Data;
-            _g = plan.Gradient!.Data;
+            if (_adam is not null) _adam.BeginStep(_coreState, new StepInfo(step, _parameter, loss));
+            else _trace?.BeginStep(_coreState, new StepInfo(step, _parameter, loss));
+        }
+
+        /// <summary>
+        /// Gathers this step's scalars and arrays; called after BeginStep (and the reduction, if any), before any element
+        /// is processed.
+        /// </summary>
+        /// <param name="gradient">This step's gradient.</param>
+        /// <param name="stepValues">This step's learning rates and decays as the engine evaluated them, or null to read
+        /// them from the states (after the stages' own BeginStep, on the wrapper and row-selection paths).</param>
+        public void Prepare(RowBuffer gradient, float[]? stepValues)
+        {
+            int version = RowBuffer.LayoutVersion;
+            bool reread = version != _arraysVersion || !ReferenceEquals(gradient, _arraysGradient);
+            if (reread)
+            {
+                // Arrays change only with a row count, a new gradient buffer or new states; otherwise the ones read at
+                // an earlier step still hold, and the parameter's and buffers' objects need not be read (cache misses).
+                (_p, _pAt) = (_parameter.Storage.Data, _parameter.Storage.Offset);
+                (_g, _gAt) = (gradient.Data, gradient.Offset);
+                (_arraysVersion, _arraysGradient) = (version, gradient);
+            }
             var k = new ChainScalars();
             if (_clip >= 0)
             {
-                k.Clip = ClipByNormTransformation.FactorFor(states[_clip]);
+                k.Clip = ClipByNormTransformation.FactorFor(_clipState);
                 k.HasClip = k.Clip != 1f;
             }
             if (_scale >= 0)
@@ -109,39 +133,39 @@ public sealed partial class Optimizer
             }
             if (_wd1 >= 0)
             {
-                k.Wd1 = ((AddDecayedWeightsTransformation)StageTransform(_wd1)).ValueFor(states[_wd1]);
+                k.Wd1 = stepValues is not null ? stepValues[_wd1Slot] : ((AddDecayedWeightsTransformation)StageTransform(_wd1)).ValueFor(_wd1State);
                 k.HasWd1 = k.Wd1 != 0f;
             }
             if (_adam is not null)
             {
-                var s = (ScaleByAdamState)states[_core]!;
+                var s = (ScaleByAdamState)_coreState!;
                 (k.B1, k.C1, k.B2, k.C2, k.Eps, _) = _adam.FusedConstants;
                 (k.Km, k.Kg, k.SqrtBc2, k.EpsRoot) = (s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2);
-                (_a, _b) = (s.Mu.Data, s.Nu.Data);
+                if (reread) (_a, _aAt, _b, _bAt) = (s.Mu.Data, s.Mu.Offset, s.Nu.Data, s.Nu.Offset);
             }
             else if (_trace is not null)
             {
                 (k.Decay, k.Gain, k.Nesterov) = _trace.FusedConstants;
-                var s = (TraceState)states[_core]!;
+                var s = (TraceState)_coreState!;
                 k.First = s.First;
-                _a = s.Trace.Data;
+                if (reread) (_a, _aAt) = (s.Trace.Data, s.Trace.Offset);
             }
             if (_wd2 >= 0)
             {
-                k.Wd2 = ((AddDecayedWeightsTransformation)StageTransform(_wd2)).ValueFor(states[_wd2]);
+                k.Wd2 = stepValues is not null ? stepValues[_wd2Slot] : ((AddDecayedWeightsTransformation)StageTransform(_wd2)).ValueFor(_wd2State);
                 k.HasWd2 = k.Wd2 != 0f;
             }
-            k.Lr = ScaleByLearningRateTransformation.ValueFor(states[_lr]);
+            k.Lr = stepValues is not null ? stepValues[_lrSlot] : ScaleByLearningRateTransformation.ValueFor(_lrState);
             _k = k;
         }
 
         /// <summary>Runs elements [start, start + length) of the parameter in one pass.</summary>
         public void Run(int start, int length)
         {
-            var g = new ReadOnlySpan<float>(_g, start, length);
-            var p = new Span<float>(_p, start, length);
-            if (_adam is not null) FusedKernels.Adam(in _k, g, p, new Span<float>(_a, start, length), new Span<float>(_b, start, length));
-            else if (_trace is not null) FusedKernels.Momentum(in _k, g, p, new Span<float>(_a, start, length));
+            var g = new ReadOnlySpan<float>(_g, _gAt + start, length);
+            var p = new Span<float>(_p, _pAt + start, length);
+            if (_adam is not null) FusedKernels.Adam(in _k, g, p, new Span<float>(_a, _aAt + start, length), new Span<float>(_b, _bAt + start, length));
+            else if (_trace is not null) FusedKernels.Momentum(in _k, g, p, new Span<float>(_a, _aAt + start, length));
             else FusedKernels.Plain(in _k, g, p);
         }
 

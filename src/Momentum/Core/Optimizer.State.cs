@@ -20,10 +20,7 @@ public sealed partial class Optimizer
     internal TransformState?[] CreateDetachedStates(int parameterIndex)
     {
         SyncPlans();
-        var plan = _plans[parameterIndex];
-        var states = new TransformState?[plan.Stages.Length];
-        for (int s = 0; s < states.Length; s++) states[s] = plan.Stages[s].Transform.CreateState(plan.Parameter);
-        return states;
+        return _plans[parameterIndex].CreateStates();
     }
 
     /// <summary>Attaches states (or drops them, with null) for a parameter.</summary>

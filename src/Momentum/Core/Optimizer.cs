@@ -57,7 +57,16 @@ public sealed partial class Optimizer
     private int[] _collectIndex = [], _collectLength = []; // CollectActiveInParallel's per-block results
     private byte[] _collectKind = [];
     private int[] _blockActive = [];
+    private bool[] _blockMissingState = []; // per collection block: some active parameter has no state yet
+    private readonly StateArena _stateArena = new(); // packs small parameters' state tensors slot by slot
     private GradientSet? _collecting;
+    private int _collectingVersion;            // RowBuffer.LayoutVersion when the collection started
+    // Per parameter, in arrays rather than in the plans, so that the per-step passes read them in order instead of
+    // visiting ten thousand scattered plan objects (each a cache miss): this step's gradient (ParameterPlan.Gradient),
+    // what the collection needs, and the specialized chain.
+    private RowBuffer?[] _stepGradient = [];
+    private PlanSummary[] _summary = [];
+    private SpecializedChain?[] _specialized = [];
     private const int CollectBlockLength = 256; // parameters per work item of the parallel collection
     private bool _inlinePrepare;               // this step's work items carry _segPrepare flags for the fused pass
 
@@ -137,6 +146,7 @@ public sealed partial class Optimizer
             if (!CheckFiniteItems(withReduction ? BodyMode.CheckFiniteAndReduce : BodyMode.CheckFinite)) return false;
             _gradientsReduced = withReduction;
         }
+        CreateMissingStates(); // after the check: a rejected step creates no state
 
         if (_anySpecialized) EvaluateStepValues();
         if (!_allSpecialized)
@@ -246,7 +256,16 @@ public sealed partial class Optimizer
     private void SyncPlans()
     {
         if (_plans.Count == Parameters.Count) return;
-        for (int i = _plans.Count; i < Parameters.Count; i++) _plans.Add(new ParameterPlan(this, Parameters[i]));
+        Array.Resize(ref _stepGradient, Parameters.Count);
+        Array.Resize(ref _summary, Parameters.Count);
+        Array.Resize(ref _specialized, Parameters.Count);
+        for (int i = _plans.Count; i < Parameters.Count; i++)
+        {
+            var plan = new ParameterPlan(this, Parameters[i]);
+            _plans.Add(plan);
+            _specialized[i] = plan.Specialized;
+            _summary[i] = new PlanSummary { CheckedVersion = -1, Chain = plan.Specialized is null ? (byte)0 : plan.Specialized.HasReduction ? (byte)2 : (byte)1 };
+        }
         Array.Resize(ref _active, Parameters.Count);
         Array.Resize(ref _activeLength, Parameters.Count);
         Array.Resize(ref _prepareList, Parameters.Count);
@@ -255,6 +274,7 @@ public sealed partial class Optimizer
         Array.Resize(ref _collectLength, Parameters.Count);
         Array.Resize(ref _collectKind, Parameters.Count);
         Array.Resize(ref _blockActive, (Parameters.Count + CollectBlockLength - 1) / CollectBlockLength);
+        Array.Resize(ref _blockMissingState, _blockActive.Length);
         IsFused = _plans.TrueForAll(p => p.Fusable);
         _headReduction = _plans.Exists(p => p.RunStarts.Length > 0 && p.Stages[0].Transform is ReducingTransformation);
         _allSpecialized = _plans.TrueForAll(p => p.Specialized is not null);
@@ -297,6 +317,7 @@ public sealed partial class Optimizer
     private void CollectActiveInParallel(GradientSet gradients, bool inlinePrepare)
     {
         _collecting = gradients;
+        _collectingVersion = RowBuffer.LayoutVersion;
         _body.Mode = BodyMode.Collect;
         _body.InlinePrepare = inlinePrepare;
         WorkerPool.Shared.Run(_body, (_plans.Count + CollectBlockLength - 1) / CollectBlockLength, Options.Threads);
@@ -312,9 +333,24 @@ public sealed partial class Optimizer
         }
     }
 
+    /// <summary>
+    /// Creates, on this thread and in parameter order, the state of every active parameter that has none yet (its first
+    /// gradient), so that the state of small parameters is laid out slot by slot (<see cref="StateArena"/>) and no
+    /// worker ever creates state.
+    /// </summary>
+    private void CreateMissingStates()
+    {
+        for (int b = 0; b < _blockMissingState.Length; b++)
+        {
+            if (!_blockMissingState[b]) continue;
+            for (int a = 0; a < _activeCount; a++) _plans[_active[a]].EnsureState();
+            return;
+        }
+    }
+
     /// <summary>How a parameter's specialized chain is begun and prepared: see <see cref="_activeKind"/>.</summary>
-    private static byte PreparationKind(SpecializedChain? chain, int length, bool inlinePrepare) =>
-        chain is null ? (byte)0 : inlinePrepare && IsInlinePrepared(chain, length) ? (byte)1 : (byte)2;
+    private static byte PreparationKind(byte chain, int length, bool inlinePrepare) =>
+        chain == 0 ? (byte)0 : inlinePrepare && chain == 1 && length > 0 && length < ChunkLength ? (byte)1 : (byte)2;
 
     /// <summary>Builds the work items and scans the active gradients; see <see cref="CheckFiniteItems"/>.</summary>
     private bool CheckFinite(GradientSet gradients)
@@ -357,9 +393,9 @@ public sealed partial class Optimizer
         {
             if (!collected)
             {
-                var plan = _plans[_active[a]];
-                _activeLength[a] = plan.Parameter.Length;
-                _activeKind[a] = PreparationKind(plan.Specialized, _activeLength[a], inlinePrepare);
+                int p = _active[a];
+                _activeLength[a] = _plans[p].Parameter.Length;
+                _activeKind[a] = PreparationKind(_summary[p].Chain, _activeLength[a], inlinePrepare);
             }
             total += _activeLength[a];
             if (_activeKind[a] == 2) _prepareList[_prepareCount++] = _active[a];
@@ -403,9 +439,6 @@ public sealed partial class Optimizer
         _itemFirst[_itemCount] = _segCount;
     }
 
-    /// <summary>Whether the fused pass begins and prepares this parameter itself: it is one segment and waits for no reduction.</summary>
-    private static bool IsInlinePrepared(SpecializedChain chain, int length) => !chain.HasReduction && length > 0 && length < ChunkLength;
-
     private void AddSegment(int parameter, int start, int length)
     {
         if (_segPrepare.Length < _segParam.Length) _segPrepare = new bool[_segParam.Length]; // Optimizer.Rows sizes the others
@@ -433,7 +466,8 @@ public sealed partial class Optimizer
             for (int a = 0; a < _activeCount; a++)
             {
                 var plan = _plans[_active[a]];
-                if (plan.Specialized is { } specialized && (specialized.HasReduction || !_specializedPrepared)) specialized.Prepare(plan);
+                if (plan.Specialized is { } specialized && (specialized.HasReduction || !_specializedPrepared))
+                    specialized.Prepare(plan.Gradient!, _specializedPrepared ? _stepValues : null);
             }
         }
         _body.Mode = BodyMode.Fused;
@@ -551,37 +585,68 @@ public sealed partial class Optimizer
             if (Mode == BodyMode.Collect)
             {
                 int first = item * CollectBlockLength, k = first;
+                bool missing = false;
                 var gradients = o._collecting!;
+                int version = o._collectingVersion;
                 for (int i = first, end = Math.Min(first + CollectBlockLength, o._plans.Count); i < end; i++)
                 {
-                    var plan = o._plans[i];
-                    plan.Gradient = gradients.BufferIfPresent(plan.Parameter);
-                    if (plan.Gradient is null) continue;
-                    int length = plan.Parameter.Length;
+                    // The buffer and length checked at an earlier step still hold if neither the buffer nor any row
+                    // count changed since; then the plan, the parameter and the buffers need not be read.
+                    ref var summary = ref o._summary[i];
+                    var gradient = gradients.MarkedBuffer(i);
+                    if (gradient is not null && (!ReferenceEquals(gradient, summary.CheckedGradient) || summary.CheckedVersion != version))
+                    {
+                        var parameter = o._plans[i].Parameter;
+                        gradient = gradients.BufferIfPresent(parameter);
+                        if (gradient is not null) (summary.CheckedGradient, summary.CheckedVersion, summary.CheckedLength) = (gradient, version, parameter.Length);
+                    }
+                    o._stepGradient[i] = gradient;
+                    if (gradient is null) continue;
+                    int length = summary.CheckedLength;
                     o._collectIndex[k] = i;
                     o._collectLength[k] = length;
-                    o._collectKind[k] = PreparationKind(plan.Specialized, length, InlinePrepare);
+                    o._collectKind[k] = PreparationKind(summary.Chain, length, InlinePrepare);
+                    missing |= !summary.HasState;
                     k++;
                 }
                 o._blockActive[item] = k - first;
+                o._blockMissingState[item] = missing;
                 return;
             }
             if (Mode == BodyMode.Prepare)
             {
                 for (int a = item * PrepareItemLength, end = Math.Min(a + PrepareItemLength, o._prepareCount); a < end; a++)
                 {
-                    var plan = o._plans[o._prepareList[a]];
-                    var chain = plan.Specialized!;
-                    plan.EnsureState();
-                    chain.BeginStep(plan, o.StepCount, Loss, o._stepValues);
-                    if (!chain.HasReduction) chain.Prepare(plan); // else after the reduction
+                    int p = o._prepareList[a];
+                    var chain = o._specialized[p]!;
+                    chain.BeginStep(o.StepCount, Loss);
+                    if (!chain.HasReduction) chain.Prepare(o._stepGradient[p]!, o._stepValues); // else after the reduction
                 }
                 return;
             }
+            if (Mode == BodyMode.Fused && InlinePrepare)
+            {
+                // Begin and prepare the item's small parameters first, all of them, then run their kernels back to back,
+                // rather than alternating the scattered reads of the bookkeeping with the kernels' streams (measurably
+                // faster for many small tensors; docs/PERFORMANCE.md).
+                for (int s = o._itemFirst[item], end = o._itemFirst[item + 1]; s < end; s++)
+                {
+                    if (!o._segPrepare[s]) continue;
+                    int p = o._segParam[s];
+                    var specialized = o._specialized[p]!;
+                    specialized.BeginStep(o.StepCount, Loss);
+                    specialized.Prepare(o._stepGradient[p]!, o._stepValues);
+                }
+            }
             for (int s = o._itemFirst[item], end = o._itemFirst[item + 1]; s < end; s++)
             {
-                var plan = o._plans[o._segParam[s]];
                 int start = o._segStart[s], length = o._segLength[s];
+                if (Mode == BodyMode.Fused && o._specialized[o._segParam[s]] is { } specialized)
+                {
+                    specialized.Run(start, length); // without reading the plan
+                    continue;
+                }
+                var plan = o._plans[o._segParam[s]];
                 switch (Mode)
                 {
                     case BodyMode.CheckFinite:
@@ -602,17 +667,7 @@ public sealed partial class Optimizer
                             ? r.Reduce(plan.Updates!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.Fused:
-                        if (plan.Specialized is { } specialized)
-                        {
-                            if (InlinePrepare && o._segPrepare[s])
-                            {
-                                plan.EnsureState();
-                                specialized.BeginStep(plan, o.StepCount, Loss, o._stepValues);
-                                specialized.Prepare(plan);
-                            }
-                            specialized.Run(start, length);
-                        }
-                        else Fused(plan, start, length, o._scratch[worker]);
+                        Fused(plan, start, length, o._scratch[worker]);
                         break;
                     case BodyMode.ElementwiseRound:
                         if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length);
@@ -659,6 +714,16 @@ public sealed partial class Optimizer
         }
     }
 
+    /// <summary>What the per-step collection needs of a parameter (see <see cref="_summary"/>).</summary>
+    private struct PlanSummary
+    {
+        public RowBuffer? CheckedGradient; // the gradient buffer last checked to have the parameter's length,
+        public int CheckedVersion;         // at this RowBuffer.LayoutVersion (-1: never),
+        public int CheckedLength;          // and the parameter's length then
+        public byte Chain;                 // 0: generic; 1: specialized; 2: specialized after a head reduction
+        public bool HasState;
+    }
+
     /// <summary>A parameter's expanded chain, its state and its per-step scratch.</summary>
     private sealed class ParameterPlan
     {
@@ -668,14 +733,36 @@ public sealed partial class Optimizer
         public readonly int[] RoundGroup;   // per round: the reduction group of an all-parameter reduction, else -1
         public readonly bool Fusable;
         public readonly SpecializedChain? Specialized; // a one-pass kernel for a recognized chain (Optimizer.Fused.cs)
-        public TransformState?[]? States;
         public RowBuffer? Updates;
-        public RowBuffer? Gradient;         // this step's gradient, or null
         public double ReductionTotal;
+        private readonly Optimizer _owner;
+        private readonly int _index;
+        private TransformState?[]? _states;
+
+        /// <summary>The stages' states, or null before the first gradient.</summary>
+        public TransformState?[]? States
+        {
+            get => _states;
+            set
+            {
+                _states = value;
+                _owner._summary[_index].HasState = value is not null;
+                Specialized?.StatesChanged(value);
+            }
+        }
+
+        /// <summary>This step's gradient, or null.</summary>
+        public RowBuffer? Gradient
+        {
+            get => _owner._stepGradient[_index];
+            set => _owner._stepGradient[_index] = value;
+        }
 
         public ParameterPlan(Optimizer owner, Parameter parameter)
         {
             Parameter = parameter;
+            _owner = owner;
+            _index = parameter.Index;
             var stages = new List<Stage>();
             owner.Core.Expand(parameter, "", stages);
             Stages = [.. stages];
@@ -694,15 +781,22 @@ public sealed partial class Optimizer
                 RoundGroup[r] = Stages[RunStarts[r]].Transform is ReducingTransformation { Scope: ReductionScope.AllParameters } red
                     ? owner.ReductionGroupOf(red, r) : -1;
             Fusable = RunStarts.Length <= 1 && Array.TrueForAll(Stages, s => s.Transform is ElementwiseTransformation);
-            if (Fusable && owner.Options.SpecializedKernels) Specialized = SpecializedChain.TryCreate(Stages, owner.StepValueSlot);
+            if (Fusable && owner.Options.SpecializedKernels) Specialized = SpecializedChain.TryCreate(Stages, parameter, owner.StepValueSlot);
         }
 
+        /// <summary>Creates the state if there is none; only ever on the stepping (or calling) thread, never on a worker.</summary>
         public void EnsureState()
         {
-            if (States is not null) return;
+            if (_states is null) States = CreateStates();
+        }
+
+        /// <summary>Fresh states for every stage, the small tensors laid out slot by slot (<see cref="StateArena"/>).</summary>
+        public TransformState?[] CreateStates()
+        {
             var states = new TransformState?[Stages.Length];
-            for (int s = 0; s < Stages.Length; s++) states[s] = Stages[s].Transform.CreateState(Parameter);
-            States = states;
+            for (int s = 0; s < Stages.Length; s++)
+                using (_owner._stateArena.Creating(s)) states[s] = Stages[s].Transform.CreateState(Parameter);
+            return states;
         }
 
         public void EnsureUpdateBuffer()

@@ -5,9 +5,17 @@ namespace Momentum;
 /// buffer with room for <see cref="Capacity"/> rows so that rows can be appended without reallocating every time.
 /// Parameters, gradients and every per-row optimizer state tensor use it, so a row operation moves them together.
 /// </summary>
+/// <remarks>
+/// A buffer usually owns its array. The per-row state tensors of small parameters are instead carved out of shared
+/// slabs (<see cref="StateArena"/>), so that, say, the first moments of ten thousand small tensors lie one after
+/// another in memory and a step streams them as one; such a buffer moves to an array of its own when it has to grow.
+/// </remarks>
 public sealed class RowBuffer
 {
     private float[] _data;
+    private int _offset;   // where this buffer's elements begin in _data
+    private int _capacity; // elements reserved from _offset on
+    private static int s_layoutVersion;
 
     /// <summary>Creates a buffer of <paramref name="rows"/> rows of <paramref name="rowLength"/> zeros.</summary>
     /// <param name="rows">The number of rows (the first dimension of the tensor; 1 for a scalar).</param>
@@ -21,8 +29,18 @@ public sealed class RowBuffer
         capacityRows = Math.Max(capacityRows, rows);
         long total = (long)capacityRows * rowLength;
         if (total > Array.MaxLength) ThrowHelper.ThrowArgumentOutOfRange(nameof(rows), total, "times the row length must fit in one array");
-        _data = total == 0 ? [] : GC.AllocateUninitializedArray<float>((int)total, pinned: false);
-        Array.Clear(_data);
+        _data = total == 0 ? [] : new float[total];
+        _capacity = _data.Length;
+        Rows = rows;
+        RowLength = rowLength;
+    }
+
+    /// <summary>A buffer over elements [offset, offset + capacityRows × rowLength) of a shared, zeroed slab.</summary>
+    internal RowBuffer(float[] slab, int offset, int rows, int rowLength, int capacityRows)
+    {
+        _data = slab;
+        _offset = offset;
+        _capacity = capacityRows * rowLength;
         Rows = rows;
         RowLength = rowLength;
     }
@@ -37,21 +55,30 @@ public sealed class RowBuffer
     public int Length => Rows * RowLength;
 
     /// <summary>The number of rows that fit without reallocating.</summary>
-    public int Capacity => RowLength == 0 ? int.MaxValue : _data.Length / RowLength;
+    public int Capacity => RowLength == 0 ? int.MaxValue : _capacity / RowLength;
 
     /// <summary>The elements in use, row-major.</summary>
-    public Span<float> Span => _data.AsSpan(0, Length);
+    public Span<float> Span => _data.AsSpan(_offset, Length);
 
     /// <summary>One row.</summary>
     /// <param name="row">The row index, 0 ≤ row &lt; <see cref="Rows"/>.</param>
     public Span<float> Row(int row)
     {
         if ((uint)row >= (uint)Rows) ThrowHelper.ThrowArgumentOutOfRange(nameof(row), row, $"must be in [0, {Rows})");
-        return _data.AsSpan(row * RowLength, RowLength);
+        return _data.AsSpan(_offset + row * RowLength, RowLength);
     }
 
-    /// <summary>The backing array (its length is the capacity); internal for kernels.</summary>
+    /// <summary>The backing array, for kernels; the elements begin at <see cref="Offset"/>.</summary>
     internal float[] Data => _data;
+
+    /// <summary>Where the elements begin in <see cref="Data"/>.</summary>
+    internal int Offset => _offset;
+
+    /// <summary>
+    /// Changes whenever any buffer in the process changes its row count or its array (<see cref="Resize"/>), so that
+    /// the engine may keep lengths and arrays it read at an earlier step for as long as this value stays the same.
+    /// </summary>
+    internal static int LayoutVersion => Volatile.Read(ref s_layoutVersion);
 
     /// <summary>Sets every element in use to <paramref name="value"/>.</summary>
     public void Fill(float value) => Span.Fill(value);
@@ -64,18 +91,21 @@ public sealed class RowBuffer
     public void Resize(int rows)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        Interlocked.Increment(ref s_layoutVersion);
         if (rows > Capacity)
         {
             long wanted = Math.Max(rows, (long)Capacity * 3 / 2 + 1);
             long total = Math.Min(wanted * RowLength, Array.MaxLength);
             if (total < (long)rows * RowLength) ThrowHelper.ThrowArgumentOutOfRange(nameof(rows), rows, "times the row length must fit in one array");
             var grown = new float[total];
-            _data.AsSpan(0, Length).CopyTo(grown);
+            Span.CopyTo(grown);
             _data = grown;
+            _offset = 0;
+            _capacity = grown.Length;
         }
         else if (rows > Rows)
         {
-            _data.AsSpan(Length, (rows - Rows) * RowLength).Clear();
+            _data.AsSpan(_offset + Length, (rows - Rows) * RowLength).Clear();
         }
         Rows = rows;
     }

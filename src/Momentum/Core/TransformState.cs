@@ -35,7 +35,9 @@ public abstract class TransformState
     /// <returns>The tensor's storage.</returns>
     protected RowBuffer AddTensor(string slot, float initial = 0f)
     {
-        var buffer = new RowBuffer(Parameter.Rows, Parameter.RowLength, Parameter.Storage.Capacity == int.MaxValue ? 0 : Parameter.Storage.Capacity);
+        int capacity = Parameter.Storage.Capacity == int.MaxValue ? Parameter.Rows : Parameter.Storage.Capacity;
+        var buffer = StateArena.TryAllocate(_tensors.Count, Parameter.Rows, Parameter.RowLength, capacity)
+            ?? new RowBuffer(Parameter.Rows, Parameter.RowLength, capacity);
         if (initial != 0f) buffer.Fill(initial);
         _tensors.Add(new StateTensor(slot, buffer, initial, perRow: true));
         return buffer;

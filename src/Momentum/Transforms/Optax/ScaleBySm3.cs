@@ -91,7 +91,7 @@ internal sealed class ScaleBySm3Transformation(double b1, double b2, double eps)
         for (int k = 0; k < updates.Length; k++)
         {
             float min = float.PositiveInfinity;
-            for (int i = 0; i < rank; i++) min = MathF.Min(min, s.Cover[i].Data[s.Index[i]]);
+            for (int i = 0; i < rank; i++) min = MathF.Min(min, s.Cover[i].Data[s.Cover[i].Offset + s.Index[i]]);
             float g = updates[k];
             float acc = _k0 * (g * g) + _k1 * min;
             for (int i = 0; i < rank; i++)
