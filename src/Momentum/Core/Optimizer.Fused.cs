@@ -30,7 +30,7 @@ public sealed partial class Optimizer
         private readonly TraceTransformation? _trace;
         private readonly int _wd1Slot = -1, _wd2Slot = -1, _lrSlot; // slots of the per-step values (Optimizer._stepValues)
         private TransformState? _clipState, _wd1State, _coreState, _wd2State, _lrState;
-        private ChainScalars _k;
+        private ChainScalars _k; // the transformations' constants are set once; Prepare sets the per-step values
         private float[] _p = [], _g = [], _a = [], _b = []; // this step's arrays: θ, g and the core's state tensors
         private int _pAt, _gAt, _aAt, _bAt;                 // where each tensor begins in its array
         private int _arraysVersion = -1;                    // the arrays above were read at this RowBuffer.LayoutVersion
@@ -56,6 +56,9 @@ public sealed partial class Optimizer
             if (_core >= 0 && s < stages.Length && stages[s].Transform is AddDecayedWeightsTransformation) _wd2 = s++;
             _lr = s < stages.Length && stages[s].Transform is ScaleByLearningRateTransformation ? s++ : -1;
             if (_lr < 0 || s != stages.Length) return; // not a recognized shape: TryCreate discards it
+            if (_scale >= 0) (_k.Scale, _k.HasScale) = (((ScaleTransformation)stages[_scale].Transform).Factor, true);
+            if (_adam is not null) (_k.B1, _k.C1, _k.B2, _k.C2, _k.Eps, _) = _adam.FusedConstants;
+            if (_trace is not null) (_k.Decay, _k.Gain, _k.Nesterov) = _trace.FusedConstants;
             if (_wd1 >= 0) _wd1Slot = slotOf((ElementwiseTransformation)stages[_wd1].Transform);
             if (_wd2 >= 0) _wd2Slot = slotOf((ElementwiseTransformation)stages[_wd2].Transform);
             _lrSlot = slotOf((ElementwiseTransformation)stages[_lr].Transform);
@@ -92,12 +95,28 @@ public sealed partial class Optimizer
         /// <summary>
         /// Does what the core stage's BeginStep does (Adam's counter and bias corrections, the momentum's first-step
         /// flag). The learning rate and decays are not stored in their states: <see cref="Prepare"/> takes this step's
-        /// values from the engine (each evaluated once per step). Touches only this parameter's state, so parameters can
-        /// be begun in parallel.
+        /// values from the engine (each evaluated once per step). Touches only this parameter's state and the calling
+        /// worker's memo, so parameters can be begun in parallel.
         /// </summary>
-        public void BeginStep(long step, double loss)
+        /// <param name="step">The optimizer's step count.</param>
+        /// <param name="loss">The loss passed to the step.</param>
+        /// <param name="memo">The calling worker's last Adam scalars: parameters at the same count share them, so
+        /// ten thousand small tensors compute them once instead of once each (the same values, the same bits).</param>
+        public void BeginStep(long step, double loss, ref AdamScalarMemo memo)
         {
-            if (_adam is not null) _adam.BeginStep(_coreState, new StepInfo(step, _parameter, loss));
+            if (_adam is not null)
+            {
+                var s = (ScaleByAdamState)_coreState!;
+                if (ReferenceEquals(memo.Transform, _adam) && memo.Count == s.Count + 1)
+                {
+                    // What ScaleByAdamTransformation.BeginStep does under per-tensor counting, from the memo.
+                    s.Count = memo.Count;
+                    (s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2) = (memo.MomentScale, memo.GradientScale, memo.SqrtBc2, memo.EpsRootTimesBc2);
+                    return;
+                }
+                _adam.BeginStep(s, new StepInfo(step, _parameter, loss));
+                memo = new AdamScalarMemo(_adam, s.Count, s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2);
+            }
             else _trace?.BeginStep(_coreState, new StepInfo(step, _parameter, loss));
         }
 
@@ -120,16 +139,11 @@ public sealed partial class Optimizer
                 (_g, _gAt) = (gradient.Data, gradient.Offset);
                 (_arraysVersion, _arraysGradient) = (version, gradient);
             }
-            var k = new ChainScalars();
+            ref var k = ref _k;
             if (_clip >= 0)
             {
                 k.Clip = ClipByNormTransformation.FactorFor(_clipState);
                 k.HasClip = k.Clip != 1f;
-            }
-            if (_scale >= 0)
-            {
-                k.Scale = ((ScaleTransformation)StageTransform(_scale)).Factor;
-                k.HasScale = true;
             }
             if (_wd1 >= 0)
             {
@@ -139,13 +153,11 @@ public sealed partial class Optimizer
             if (_adam is not null)
             {
                 var s = (ScaleByAdamState)_coreState!;
-                (k.B1, k.C1, k.B2, k.C2, k.Eps, _) = _adam.FusedConstants;
                 (k.Km, k.Kg, k.SqrtBc2, k.EpsRoot) = (s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2);
                 if (reread) (_a, _aAt, _b, _bAt) = (s.Mu.Data, s.Mu.Offset, s.Nu.Data, s.Nu.Offset);
             }
             else if (_trace is not null)
             {
-                (k.Decay, k.Gain, k.Nesterov) = _trace.FusedConstants;
                 var s = (TraceState)_coreState!;
                 k.First = s.First;
                 if (reread) (_a, _aAt) = (s.Trace.Data, s.Trace.Offset);
@@ -156,7 +168,6 @@ public sealed partial class Optimizer
                 k.HasWd2 = k.Wd2 != 0f;
             }
             k.Lr = stepValues is not null ? stepValues[_lrSlot] : ScaleByLearningRateTransformation.ValueFor(_lrState);
-            _k = k;
         }
 
         /// <summary>Runs elements [start, start + length) of the parameter in one pass.</summary>
@@ -171,4 +182,8 @@ public sealed partial class Optimizer
 
         private GradientTransformation StageTransform(int index) => _stages[index].Transform;
     }
+
+    /// <summary>The Adam step scalars a worker computed last, and for which transformation and count.</summary>
+    private readonly record struct AdamScalarMemo(ScaleByAdamTransformation? Transform, long Count,
+        float MomentScale, float GradientScale, float SqrtBc2, float EpsRootTimesBc2);
 }

@@ -27,6 +27,7 @@ public sealed partial class Optimizer
     private readonly Dictionary<ReducingTransformation, int> _reductionGroups = new(ReferenceEqualityComparer.Instance);
     private readonly StepBody _body;
     private float[][] _scratch;
+    private readonly AdamScalarMemo[] _adamMemo; // per worker: see SpecializedChain.BeginStep
     private double[] _groupTotals = [];
     private int[] _groupRound = [];
 
@@ -82,6 +83,7 @@ public sealed partial class Optimizer
         Options = options ?? new OptimizerOptions();
         Options.Validate();
         _scratch = new float[Options.Threads][];
+        _adamMemo = new AdamScalarMemo[Options.Threads];
         for (int w = 0; w < _scratch.Length; w++) _scratch[w] = new float[BlockLength];
         _body = new StepBody(this);
         Core = UnwrapStepWrappers(Transformation);
@@ -619,7 +621,7 @@ public sealed partial class Optimizer
                 {
                     int p = o._prepareList[a];
                     var chain = o._specialized[p]!;
-                    chain.BeginStep(o.StepCount, Loss);
+                    chain.BeginStep(o.StepCount, Loss, ref o._adamMemo[worker]);
                     if (!chain.HasReduction) chain.Prepare(o._stepGradient[p]!, o._stepValues); // else after the reduction
                 }
                 return;
@@ -634,7 +636,7 @@ public sealed partial class Optimizer
                     if (!o._segPrepare[s]) continue;
                     int p = o._segParam[s];
                     var specialized = o._specialized[p]!;
-                    specialized.BeginStep(o.StepCount, Loss);
+                    specialized.BeginStep(o.StepCount, Loss, ref o._adamMemo[worker]);
                     specialized.Prepare(o._stepGradient[p]!, o._stepValues);
                 }
             }
