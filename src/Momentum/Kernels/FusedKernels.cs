@@ -46,8 +46,10 @@ internal struct ChainScalars
 /// </summary>
 internal static class FusedKernels
 {
+    private const int AdamPrefetchDistance = 256; // elements
+
     /// <summary>Adam or AdamW (any of the optional pre- and post-stages): 28 B/element.</summary>
-    public static void Adam(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v)
+    public static unsafe void Adam(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v)
     {
         int n = g.Length;
         if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
@@ -65,8 +67,17 @@ internal static class FusedKernels
             Vector512<float> b1 = Vector512.Create(k.B1), c1 = Vector512.Create(k.C1), b2 = Vector512.Create(k.B2), c2 = Vector512.Create(k.C2);
             Vector512<float> km = Vector512.Create(k.Km), kg = Vector512.Create(k.Kg), sqrtBc2 = Vector512.Create(k.SqrtBc2);
             Vector512<float> epsRoot = Vector512.Create(k.EpsRoot), eps = Vector512.Create(k.Eps), lr = Vector512.Create(k.Lr);
+            // Pinned raw addresses for the prefetches, which reach past the end of the arrays (a prefetch never faults;
+            // a managed reference must not point outside its object).
+            fixed (float* ag = g, ap = p, am = m, av = v)
             for (; i <= n - 16; i += 16)
             {
+                // 1 KiB ahead on each of the four streams, past the end of a small tensor into the next one's data:
+                // Adam 5-12 % faster on the 2-core VM, one tensor or many (docs/PERFORMANCE.md).
+                VectorMath.Prefetch(ag + i + AdamPrefetchDistance);
+                VectorMath.Prefetch(ap + i + AdamPrefetchDistance);
+                VectorMath.Prefetch(am + i + AdamPrefetchDistance);
+                VectorMath.Prefetch(av + i + AdamPrefetchDistance);
                 var u = Vector512.LoadUnsafe(ref rg, (nuint)i);
                 var vp = Vector512.LoadUnsafe(ref rp, (nuint)i);
                 if (hasClip) u *= clip;

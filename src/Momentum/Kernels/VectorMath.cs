@@ -17,13 +17,13 @@ internal static class VectorMath
     /// <summary>
     /// Hints the processor to start loading the cache line holding <paramref name="element"/> (x86; elsewhere nothing).
     /// One core streaming a single read-only array keeps too few loads in flight to use the memory bandwidth; asking
-    /// for the data a few KiB ahead raises that (docs/PERFORMANCE.md). A prefetch never faults, and an address made
-    /// stale by the GC moving the array only wastes the hint.
+    /// for the data a few KiB ahead raises that (docs/PERFORMANCE.md). A prefetch never faults, so the address may lie
+    /// past the end of the (pinned) array.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(ref float element)
+    public static unsafe void Prefetch(float* element)
     {
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref element));
+        if (Sse.IsSupported) Sse.Prefetch0(element);
     }
 
     /// <summary><c>x[i] *= s</c>.</summary>
@@ -96,7 +96,7 @@ internal static class VectorMath
     /// The sum of squares in double precision, accumulated in a fixed pattern of eight lanes whatever the machine's
     /// vector width, so the result is the same on every machine.
     /// </summary>
-    public static double SumOfSquares(ReadOnlySpan<float> x)
+    public static unsafe double SumOfSquares(ReadOnlySpan<float> x)
     {
         ref float r = ref MemoryMarshal.GetReference(x);
         int i = 0, n = x.Length;
@@ -106,9 +106,10 @@ internal static class VectorMath
         {
             // Two of the loop's eight-element steps per 64-byte line, with a prefetch per line: the same sums in the
             // same order as the loop below.
+            fixed (float* px = x)
             for (; i <= n - PrefetchDistance - 16; i += 16)
             {
-                Prefetch(ref Unsafe.Add(ref r, i + PrefetchDistance));
+                Prefetch(px + i + PrefetchDistance);
                 var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
                 acc0 += lo * lo;
                 acc1 += hi * hi;
@@ -135,46 +136,49 @@ internal static class VectorMath
     }
 
     /// <summary>Returns the index of the first element that is NaN or infinite, or -1.</summary>
-    public static int IndexOfNonFinite(ReadOnlySpan<float> x)
+    public static unsafe int IndexOfNonFinite(ReadOnlySpan<float> x)
     {
         ref float r = ref MemoryMarshal.GetReference(x);
         int i = 0, n = x.Length;
         // x − x is 0 for finite x and NaN for NaN or ±∞. Four vectors are tested at once (one branch per 256 bytes);
         // when a group fails, the narrower loops below find the element.
-        if (Vector512.IsHardwareAccelerated)
+        fixed (float* px = x)
         {
-            for (; i <= n - 64; i += 64)
+            if (Vector512.IsHardwareAccelerated)
             {
-                if (Sse.IsSupported && i + PrefetchDistance + 64 <= n)
+                for (; i <= n - 64; i += 64)
                 {
-                    for (int line = 0; line < 64; line += 16) Prefetch(ref Unsafe.Add(ref r, i + PrefetchDistance + line));
+                    if (Sse.IsSupported && i + PrefetchDistance + 64 <= n)
+                    {
+                        for (int line = 0; line < 64; line += 16) Prefetch(px + i + PrefetchDistance + line);
+                    }
+                    var a = Vector512.LoadUnsafe(ref r, (nuint)i);
+                    var b = Vector512.LoadUnsafe(ref r, (nuint)(i + 16));
+                    var c = Vector512.LoadUnsafe(ref r, (nuint)(i + 32));
+                    var d = Vector512.LoadUnsafe(ref r, (nuint)(i + 48));
+                    if (!Vector512.EqualsAll((a - a + (b - b)) + (c - c + (d - d)), Vector512<float>.Zero)) break;
                 }
-                var a = Vector512.LoadUnsafe(ref r, (nuint)i);
-                var b = Vector512.LoadUnsafe(ref r, (nuint)(i + 16));
-                var c = Vector512.LoadUnsafe(ref r, (nuint)(i + 32));
-                var d = Vector512.LoadUnsafe(ref r, (nuint)(i + 48));
-                if (!Vector512.EqualsAll((a - a + (b - b)) + (c - c + (d - d)), Vector512<float>.Zero)) break;
             }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 32; i += 32)
+            if (Vector256.IsHardwareAccelerated)
             {
-                if (Sse.IsSupported && i + PrefetchDistance + 32 <= n)
+                for (; i <= n - 32; i += 32)
                 {
-                    Prefetch(ref Unsafe.Add(ref r, i + PrefetchDistance));
-                    Prefetch(ref Unsafe.Add(ref r, i + PrefetchDistance + 16));
+                    if (Sse.IsSupported && i + PrefetchDistance + 32 <= n)
+                    {
+                        Prefetch(px + i + PrefetchDistance);
+                        Prefetch(px + i + PrefetchDistance + 16);
+                    }
+                    var a = Vector256.LoadUnsafe(ref r, (nuint)i);
+                    var b = Vector256.LoadUnsafe(ref r, (nuint)(i + 8));
+                    var c = Vector256.LoadUnsafe(ref r, (nuint)(i + 16));
+                    var d = Vector256.LoadUnsafe(ref r, (nuint)(i + 24));
+                    if (!Vector256.EqualsAll((a - a + (b - b)) + (c - c + (d - d)), Vector256<float>.Zero)) break;
                 }
-                var a = Vector256.LoadUnsafe(ref r, (nuint)i);
-                var b = Vector256.LoadUnsafe(ref r, (nuint)(i + 8));
-                var c = Vector256.LoadUnsafe(ref r, (nuint)(i + 16));
-                var d = Vector256.LoadUnsafe(ref r, (nuint)(i + 24));
-                if (!Vector256.EqualsAll((a - a + (b - b)) + (c - c + (d - d)), Vector256<float>.Zero)) break;
-            }
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
-                if (!Vector256.EqualsAll(v - v, Vector256<float>.Zero)) break;
+                for (; i <= n - 8; i += 8)
+                {
+                    var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                    if (!Vector256.EqualsAll(v - v, Vector256<float>.Zero)) break;
+                }
             }
         }
         for (; i < n; i++)
