@@ -15,6 +15,7 @@ public sealed class GradientSet
 {
     private RowBuffer?[] _buffers;
     private bool[] _present;
+    private readonly Slabs _slabs = new(); // small parameters' buffers, in parameter order
 
     /// <summary>Creates an empty gradient set for <paramref name="parameters"/>.</summary>
     /// <param name="parameters">The parameters the gradients belong to.</param>
@@ -105,7 +106,17 @@ public sealed class GradientSet
             Array.Resize(ref _present, Parameters.Count);
         }
         var buffer = _buffers[i];
-        if (buffer is null) _buffers[i] = buffer = new RowBuffer(parameter.Rows, parameter.RowLength);
+        if (buffer is null)
+        {
+            // The first buffer makes those of every small parameter, in parameter order, whatever order the gradients
+            // come in (a backward pass goes last to first): adjacent small gradients go through one kernel call.
+            for (int j = 0; j < _buffers.Length; j++)
+            {
+                var p = Parameters[j];
+                _buffers[j] ??= _slabs.TryAllocate(p.Rows, p.RowLength, p.Rows);
+            }
+            buffer = _buffers[i] ??= new RowBuffer(parameter.Rows, parameter.RowLength);
+        }
         else if (buffer.Rows != parameter.Rows) buffer.Resize(parameter.Rows);
         return buffer;
     }

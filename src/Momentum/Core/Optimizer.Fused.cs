@@ -4,6 +4,17 @@ namespace Momentum;
 
 public sealed partial class Optimizer
 {
+    /// <summary>How many specialized kernel calls the last step made (several small tensors can share one; for tests).</summary>
+    internal int KernelRunsLastStep
+    {
+        get
+        {
+            int total = 0;
+            for (int w = 0; w < _kernelRuns.Length; w += KernelRunStride) total += _kernelRuns[w];
+            return total;
+        }
+    }
+
     /// <summary>The number of parameters whose chain runs through a specialized one-pass kernel (for tests and diagnostics).</summary>
     internal int SpecializedPlanCount
     {
@@ -169,6 +180,19 @@ public sealed partial class Optimizer
             }
             k.Lr = stepValues is not null ? stepValues[_lrSlot] : ScaleByLearningRateTransformation.ValueFor(_lrState);
         }
+
+        /// <summary>
+        /// Whether <paramref name="next"/>'s tensors start exactly where this chain's first <paramref name="length"/>
+        /// elements end, in every array, and it runs the same kernel with the same scalars: then one call over both is
+        /// the same as a call each (element-wise operations, identical at every vector width).
+        /// </summary>
+        public bool IsContinuedBy(SpecializedChain next, int length) =>
+            ReferenceEquals(next._p, _p) && next._pAt == _pAt + length
+            && ReferenceEquals(next._g, _g) && next._gAt == _gAt + length
+            && ReferenceEquals(next._adam, _adam) && ReferenceEquals(next._trace, _trace)
+            && (_core < 0 || (ReferenceEquals(next._a, _a) && next._aAt == _aAt + length))
+            && (_adam is null || (ReferenceEquals(next._b, _b) && next._bAt == _bAt + length))
+            && ChainScalars.Same(in _k, in next._k);
 
         /// <summary>Runs elements [start, start + length) of the parameter in one pass.</summary>
         public void Run(int start, int length)

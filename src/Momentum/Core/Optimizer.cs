@@ -28,6 +28,8 @@ public sealed partial class Optimizer
     private readonly StepBody _body;
     private float[][] _scratch;
     private readonly AdamScalarMemo[] _adamMemo; // per worker: see SpecializedChain.BeginStep
+    private readonly int[] _kernelRuns;          // per worker (a cache line apart): specialized kernel calls, for tests
+    private const int KernelRunStride = 16;
     private double[] _groupTotals = [];
     private int[] _groupRound = [];
 
@@ -84,6 +86,7 @@ public sealed partial class Optimizer
         Options.Validate();
         _scratch = new float[Options.Threads][];
         _adamMemo = new AdamScalarMemo[Options.Threads];
+        _kernelRuns = new int[Options.Threads * KernelRunStride];
         for (int w = 0; w < _scratch.Length; w++) _scratch[w] = new float[BlockLength];
         _body = new StepBody(this);
         Core = UnwrapStepWrappers(Transformation);
@@ -176,6 +179,7 @@ public sealed partial class Optimizer
             }
         }
         _specializedPrepared = true;
+        Array.Clear(_kernelRuns);
         if (IsFused) RunFused(gradients, loss);
         else RunMaterialized(gradients, loss);
         StepCount++;
@@ -645,7 +649,18 @@ public sealed partial class Optimizer
                 int start = o._segStart[s], length = o._segLength[s];
                 if (Mode == BodyMode.Fused && o._specialized[o._segParam[s]] is { } specialized)
                 {
+                    if (InlinePrepare && o._segPrepare[s])
+                    {
+                        // Whole small tensors that lie right after this one in every array, with the same step
+                        // scalars, go through the same kernel call: one stream instead of one per tensor.
+                        while (s + 1 < end && o._segPrepare[s + 1] && o._specialized[o._segParam[s + 1]] is { } next
+                            && specialized.IsContinuedBy(next, length))
+                        {
+                            length += o._segLength[++s];
+                        }
+                    }
                     specialized.Run(start, length); // without reading the plan
+                    o._kernelRuns[worker * KernelRunStride]++;
                     continue;
                 }
                 var plan = o._plans[o._segParam[s]];

@@ -18,7 +18,9 @@ public sealed class Parameter
         _trailingShape = shape.Length == 0 ? [] : shape[1..].ToArray();
         int rowLength = 1;
         foreach (int d in _trailingShape) rowLength = checked(rowLength * d);
-        Storage = new RowBuffer(shape.Length == 0 ? 1 : shape[0], rowLength);
+        int rows = shape.Length == 0 ? 1 : shape[0];
+        // Small parameters lie one after another in shared slabs, so the engine can stream several through one kernel call.
+        Storage = owner.Storage.TryAllocate(rows, rowLength, rows) ?? new RowBuffer(rows, rowLength);
     }
 
     /// <summary>The set this parameter belongs to.</summary>

@@ -11,6 +11,9 @@ public sealed class ParameterSet : IReadOnlyList<Parameter>
     private readonly List<Parameter> _parameters = [];
     private readonly Dictionary<string, Parameter> _byName = new(StringComparer.Ordinal);
 
+    /// <summary>The slabs that hold the small parameters' values, in the order they were added.</summary>
+    internal Slabs Storage { get; } = new();
+
     /// <summary>Adds a parameter of the given shape, filled with zeros.</summary>
     /// <param name="name">A unique, non-empty name.</param>
     /// <param name="shape">The shape; empty for a scalar. No dimension may be negative.</param>

@@ -3,12 +3,13 @@ namespace Momentum;
 /// <summary>
 /// Lays out the per-row state tensors of small parameters slot by slot: the first tensor of stage <c>s</c> of every
 /// small parameter (Adam's first moments, say) goes into one sequence of shared slabs, the second (the second moments)
-/// into another, each in the order the states are created. A step over thousands of small parameters then streams each
-/// state slot as one run of memory, as it does for one large tensor; separate arrays, interleaved with each other and
-/// with the state objects, cost about a fifth more time on the memory-bound Adam step (docs/PERFORMANCE.md).
+/// into another, each in the order the states are created, with no gap. A step over thousands of small parameters then
+/// streams each state slot as one run of memory, as it does for one large tensor; separate arrays, interleaved with
+/// each other and with the state objects, cost about a fifth more time on the memory-bound Adam step, and adjacent
+/// tensors let the engine run several small parameters through one kernel call (docs/PERFORMANCE.md).
 /// </summary>
 /// <remarks>
-/// <para>One arena per optimizer. Only tensors whose reserved size is under <see cref="MaxElements"/> are packed
+/// <para>One arena per optimizer. Only tensors whose reserved size is under <see cref="Slabs.MaxElements"/> are packed
 /// (larger ones stream well on their own); a packed tensor that must grow beyond its reserved rows moves to an array
 /// of its own (<see cref="RowBuffer.Resize"/>). A slab's space is never handed out twice: a state that is dropped
 /// (<see cref="Optimizer.ResetState(Parameter)"/>) leaves its space unused until every tensor in that slab is gone.</para>
@@ -17,17 +18,10 @@ namespace Momentum;
 /// </remarks>
 internal sealed class StateArena
 {
-    /// <summary>Tensors with fewer reserved elements than this are packed; it is the engine's chunk length.</summary>
-    public const int MaxElements = Optimizer.ChunkLength;
-
-    private const int FirstSlabLength = 4 * 1024;   // elements; slabs double up to LastSlabLength
-    private const int LastSlabLength = 256 * 1024;  // 1 MiB
-    private const int Alignment = 16;               // elements: offsets are multiples of 64 bytes
-
     [ThreadStatic] private static StateArena? t_arena;
     [ThreadStatic] private static int t_stage;
 
-    private readonly List<List<Slab>> _slabs = []; // [stage][ordinal of the tensor within the stage's state]
+    private readonly List<List<Slabs>> _slabs = []; // [stage][ordinal of the tensor within the stage's state]
 
     /// <summary>
     /// Makes this arena the one <see cref="TryAllocate"/> uses on this thread while stage <paramref name="stage"/>'s
@@ -48,33 +42,11 @@ internal sealed class StateArena
     {
         var arena = t_arena;
         if (arena is null) return null;
-        long elements = (long)capacityRows * rowLength;
-        if (elements == 0 || elements >= MaxElements) return null;
-        return arena.Allocate(t_stage, ordinal, rows, rowLength, capacityRows, (int)elements);
-    }
-
-    private RowBuffer Allocate(int stage, int ordinal, int rows, int rowLength, int capacityRows, int elements)
-    {
-        while (_slabs.Count <= stage) _slabs.Add([]);
-        var byOrdinal = _slabs[stage];
-        while (byOrdinal.Count <= ordinal) byOrdinal.Add(new Slab());
-        var slab = byOrdinal[ordinal];
-        int reserved = (elements + Alignment - 1) / Alignment * Alignment;
-        if (slab.Data.Length - slab.Used < reserved)
-        {
-            int length = Math.Clamp(slab.Data.Length * 2, FirstSlabLength, LastSlabLength);
-            slab.Data = new float[Math.Max(length, reserved)];
-            slab.Used = 0;
-        }
-        var buffer = new RowBuffer(slab.Data, slab.Used, rows, rowLength, capacityRows);
-        slab.Used += reserved;
-        return buffer;
-    }
-
-    private sealed class Slab
-    {
-        public float[] Data = [];
-        public int Used;
+        var byStage = arena._slabs;
+        while (byStage.Count <= t_stage) byStage.Add([]);
+        var byOrdinal = byStage[t_stage];
+        while (byOrdinal.Count <= ordinal) byOrdinal.Add(new Slabs());
+        return byOrdinal[ordinal].TryAllocate(rows, rowLength, capacityRows);
     }
 
     /// <summary>Ends <see cref="Creating"/>.</summary>
@@ -82,5 +54,37 @@ internal sealed class StateArena
     {
         /// <inheritdoc/>
         public void Dispose() => t_arena = null;
+    }
+}
+
+/// <summary>
+/// Hands out the storage of small tensors as consecutive views of shared slabs, in the order asked, with no gap
+/// between one tensor and the next (a new slab starts when one is full). Used for the parameters of a
+/// <see cref="ParameterSet"/>, the buffers of a <see cref="GradientSet"/> and each state slot (<see cref="StateArena"/>).
+/// </summary>
+internal sealed class Slabs
+{
+    /// <summary>Tensors with fewer reserved elements than this are packed; it is the engine's chunk length.</summary>
+    public const int MaxElements = Optimizer.ChunkLength;
+
+    private const int FirstSlabLength = 4 * 1024;  // elements; slabs double up to LastSlabLength
+    private const int LastSlabLength = 256 * 1024; // 1 MiB
+
+    private float[] _slab = [];
+    private int _used;
+
+    /// <summary>A zeroed view of <paramref name="capacityRows"/> × <paramref name="rowLength"/> elements, or null if the tensor is not small.</summary>
+    public RowBuffer? TryAllocate(int rows, int rowLength, int capacityRows)
+    {
+        long elements = (long)capacityRows * rowLength;
+        if (elements == 0 || elements >= MaxElements) return null;
+        if (_slab.Length - _used < elements)
+        {
+            _slab = new float[Math.Clamp(_slab.Length * 2, FirstSlabLength, LastSlabLength)];
+            _used = 0;
+        }
+        var buffer = new RowBuffer(_slab, _used, rows, rowLength, capacityRows);
+        _used += (int)elements;
+        return buffer;
     }
 }

@@ -37,6 +37,18 @@ internal struct ChainScalars
 
     /// <summary>The signed learning rate (u ← u·Lr), then θ ← θ + u.</summary>
     public float Lr;
+
+    /// <summary>Whether two sets of scalars are the same, bit for bit (so a kernel gives the same results with either).</summary>
+    public static bool Same(in ChainScalars a, in ChainScalars b) =>
+        Bits(a.Clip) == Bits(b.Clip) && a.HasClip == b.HasClip && Bits(a.Scale) == Bits(b.Scale) && a.HasScale == b.HasScale
+        && Bits(a.Wd1) == Bits(b.Wd1) && a.HasWd1 == b.HasWd1
+        && Bits(a.B1) == Bits(b.B1) && Bits(a.C1) == Bits(b.C1) && Bits(a.B2) == Bits(b.B2) && Bits(a.C2) == Bits(b.C2)
+        && Bits(a.Km) == Bits(b.Km) && Bits(a.Kg) == Bits(b.Kg) && Bits(a.SqrtBc2) == Bits(b.SqrtBc2)
+        && Bits(a.EpsRoot) == Bits(b.EpsRoot) && Bits(a.Eps) == Bits(b.Eps)
+        && Bits(a.Decay) == Bits(b.Decay) && Bits(a.Gain) == Bits(b.Gain) && a.Nesterov == b.Nesterov && a.First == b.First
+        && Bits(a.Wd2) == Bits(b.Wd2) && a.HasWd2 == b.HasWd2 && Bits(a.Lr) == Bits(b.Lr);
+
+    private static int Bits(float value) => BitConverter.SingleToInt32Bits(value);
 }
 
 /// <summary>

@@ -18,27 +18,53 @@ public class StateLayoutTests
         var c = set.Add("c", 1000);
         var big = set.Add("big", Optimizer.ChunkLength + 5);
         var gradients = new GradientSet(set);
-        foreach (var p in set) gradients.Get(p, clear: true).Fill(0.1f);
+        foreach (var p in set.Reverse()) gradients.Get(p, clear: true).Fill(0.1f); // last to first, as a backward pass
         var optimizer = new Optimizer(Optimizers.Adam(), set, new OptimizerOptions { Threads = 2 });
         optimizer.Step(gradients);
+        var ga = gradients.BufferIfPresent(a)!;
+        var gc = gradients.BufferIfPresent(c)!;
+        Assert.Same(ga.Data, gc.Data);
+        Assert.Equal(ga.Offset + 211, gc.Offset);
 
         ScaleByAdamState Adam(Parameter p) => (ScaleByAdamState)optimizer.States.Single(s => s.Parameter == p && s.State is ScaleByAdamState).State;
         var (sa, sb, sc, sbig) = (Adam(a), Adam(b), Adam(c), Adam(big));
 
-        // The first moments of the small parameters share one slab, in parameter order, each on a 16-element boundary;
-        // the second moments share another.
+        // The first moments of the small parameters lie one after another in one slab, in parameter order; the second
+        // moments in another; and so do the parameters' values and their gradients.
         Assert.Same(sa.Mu.Data, sb.Mu.Data);
         Assert.Same(sa.Mu.Data, sc.Mu.Data);
         Assert.Same(sa.Nu.Data, sc.Nu.Data);
         Assert.NotSame(sa.Mu.Data, sa.Nu.Data);
-        Assert.True(sa.Mu.Offset < sb.Mu.Offset && sb.Mu.Offset < sc.Mu.Offset);
-        Assert.Equal(sa.Mu.Offset + 112, sb.Mu.Offset);
-        Assert.All(new[] { sa, sb, sc }, s => Assert.Equal(0, s.Mu.Offset % 16));
+        Assert.Equal(sa.Mu.Offset + 100, sb.Mu.Offset);
+        Assert.Equal(sb.Mu.Offset + 111, sc.Mu.Offset);
+        Assert.Equal(sa.Nu.Offset + 211, sc.Nu.Offset);
+        Assert.Same(a.Storage.Data, c.Storage.Data);
+        Assert.Equal(a.Storage.Offset + 211, c.Storage.Offset);
 
         // A large tensor streams well on its own: it keeps an array of its own.
         Assert.Equal(0, sbig.Mu.Offset);
         Assert.NotSame(sa.Mu.Data, sbig.Mu.Data);
         Assert.Equal(big.Length, sbig.Mu.Data.Length);
+    }
+
+    [Fact]
+    public void AdjacentSmallTensors_ShareKernelCalls_UnlessSomethingSeparatesThem()
+    {
+        var set = new ParameterSet();
+        for (int i = 0; i < 30; i++) set.Add($"w{i}", 100 + i);
+        var gradients = new GradientSet(set);
+        var optimizer = new Optimizer(Optimizers.AdamW(), set, new OptimizerOptions { Threads = 1 });
+        EngineTestData.FillGradients(gradients, 0);
+        optimizer.Step(gradients);
+        // 30 tensors of 100–129 elements (3,435 in all) fit in one work item and in the first slab of every array, one
+        // after another.
+        Assert.Equal(1, optimizer.KernelRunsLastStep);
+
+        EngineTestData.FillGradients(gradients, 1);
+        gradients.Clear(set[10]);           // a gap in the step: the tensors before and after it are not adjacent
+        optimizer.ResetState(set[20]);      // fresh state, created at the end of the state slabs
+        optimizer.Step(gradients);
+        Assert.Equal(4, optimizer.KernelRunsLastStep); // [0, 10), [11, 20), [20], [21, 30)
     }
 
     [Fact]
