@@ -96,6 +96,12 @@ public sealed class GradientSet
     /// </summary>
     internal RowBuffer? MarkedBuffer(int index) => index < _present.Length && _present[index] ? _buffers[index] : null;
 
+    /// <summary>Which parameters are marked present (by index; may be shorter than the parameter set).</summary>
+    internal ReadOnlySpan<bool> Presence => _present;
+
+    /// <summary>Changes whenever a buffer is created or the arrays grow (the engine may reuse what it found before).</summary>
+    internal int BufferVersion { get; private set; }
+
     private RowBuffer Buffer(Parameter parameter)
     {
         Parameters.CheckOwns(parameter, nameof(parameter));
@@ -104,6 +110,7 @@ public sealed class GradientSet
         {
             Array.Resize(ref _buffers, Parameters.Count);
             Array.Resize(ref _present, Parameters.Count);
+            BufferVersion++;
         }
         var buffer = _buffers[i];
         if (buffer is null)
@@ -116,6 +123,7 @@ public sealed class GradientSet
                 _buffers[j] ??= _slabs.TryAllocate(p.Rows, p.RowLength, p.Rows);
             }
             buffer = _buffers[i] ??= new RowBuffer(parameter.Rows, parameter.RowLength);
+            BufferVersion++;
         }
         else if (buffer.Rows != parameter.Rows) buffer.Resize(parameter.Rows);
         return buffer;

@@ -217,6 +217,7 @@ public sealed partial class Optimizer
     /// <summary>Work items from the selected rows only: runs of consecutive selected rows, packed into ~ChunkLength items.</summary>
     private void BuildSelectedWorkItems(RowSelection selection)
     {
+        _collection.Valid = false;
         _segCount = 0;
         _itemCount = 0;
         int open = 0;

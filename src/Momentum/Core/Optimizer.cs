@@ -62,6 +62,8 @@ public sealed partial class Optimizer
     private int[] _blockActive = [];
     private bool[] _blockMissingState = []; // per collection block: some active parameter has no state yet
     private readonly StateArena _stateArena = new(); // packs small parameters' state tensors slot by slot
+    private CollectionKey _collection = new() { Presence = [] };
+    private int _statesDropped; // counts parameters whose state was dropped (ResetState and the like)
     private GradientSet? _collecting;
     private int _collectingVersion;            // RowBuffer.LayoutVersion when the collection started
     // Per parameter, in arrays rather than in the plans, so that the per-step passes read them in order instead of
@@ -142,8 +144,13 @@ public sealed partial class Optimizer
             ThrowHelper.ThrowArgument(nameof(gradients), "The gradients belong to another parameter set than the optimizer's.");
         SyncPlans();
         if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
-        CollectActiveInParallel(gradients, inlinePrepare: IsFused);
-        BuildWorkItems(inlinePrepare: IsFused, collected: true);
+        if (CanReuseCollection(gradients)) _inlinePrepare = IsFused;
+        else
+        {
+            CollectActiveInParallel(gradients, inlinePrepare: IsFused);
+            BuildWorkItems(inlinePrepare: IsFused, collected: true);
+            RememberCollection(gradients);
+        }
         if (Options.NonFiniteGradients != NonFiniteGradients.Propagate)
         {
             // With a reduction at the head of a fused chain, the check and the reduction's sums share one read of g.
@@ -307,6 +314,7 @@ public sealed partial class Optimizer
 
     private void CollectActive(GradientSet gradients)
     {
+        _collection.Valid = false;
         _activeCount = 0;
         for (int i = 0; i < _plans.Count; i++)
         {
@@ -350,8 +358,43 @@ public sealed partial class Optimizer
         {
             if (!_blockMissingState[b]) continue;
             for (int a = 0; a < _activeCount; a++) _plans[_active[a]].EnsureState();
+            Array.Clear(_blockMissingState); // every active parameter has state now
             return;
         }
+    }
+
+    /// <summary>
+    /// Whether the last step's active parameters, lengths and work items still hold: the same gradient set with the
+    /// same buffers and the same gradients marked present, no row count or array changed anywhere, no parameter added
+    /// and no state dropped since. Then the collection and the work-item build are skipped (about 0.15–0.3 ms for ten
+    /// thousand parameters).
+    /// </summary>
+    private bool CanReuseCollection(GradientSet gradients) =>
+        _collection.Valid && ReferenceEquals(gradients, _collection.Gradients) && gradients.BufferVersion == _collection.BufferVersion
+        && RowBuffer.LayoutVersion == _collection.LayoutVersion && _plans.Count == _collection.PlanCount
+        && _statesDropped == _collection.StatesDropped && gradients.Presence.SequenceEqual(_collection.Presence.AsSpan(0, _collection.PresenceLength));
+
+    private void RememberCollection(GradientSet gradients)
+    {
+        var presence = gradients.Presence;
+        if (_collection.Presence.Length < presence.Length) _collection.Presence = new bool[presence.Length];
+        presence.CopyTo(_collection.Presence);
+        _collection.PresenceLength = presence.Length;
+        _collection.Gradients = gradients;
+        _collection.BufferVersion = gradients.BufferVersion;
+        _collection.LayoutVersion = _collectingVersion;
+        _collection.PlanCount = _plans.Count;
+        _collection.StatesDropped = _statesDropped;
+        _collection.Valid = true;
+    }
+
+    /// <summary>What the last step's collection was made from (see <see cref="CanReuseCollection"/>).</summary>
+    private struct CollectionKey
+    {
+        public bool Valid;
+        public GradientSet? Gradients;
+        public int BufferVersion, LayoutVersion, PlanCount, StatesDropped, PresenceLength;
+        public bool[] Presence;
     }
 
     /// <summary>How a parameter's specialized chain is begun and prepared: see <see cref="_activeKind"/>.</summary>
@@ -392,6 +435,7 @@ public sealed partial class Optimizer
     /// <param name="collected">The lengths and kinds were gathered by <see cref="CollectActiveInParallel"/> already.</param>
     private void BuildWorkItems(bool inlinePrepare = false, bool collected = false)
     {
+        _collection.Valid = false;
         long total = 0;
         _prepareCount = 0;
         _inlinePrepare = inlinePrepare;
@@ -763,6 +807,7 @@ public sealed partial class Optimizer
             set
             {
                 _states = value;
+                if (value is null) _owner._statesDropped++;
                 _owner._summary[_index].HasState = value is not null;
                 Specialized?.StatesChanged(value);
             }

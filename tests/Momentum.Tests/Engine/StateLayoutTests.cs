@@ -103,7 +103,18 @@ public class StateLayoutTests
         for (int i = 0; i < generic.Count; i++) EngineTestData.AssertSameBits(generic[i], fused[i], $"after event {i}");
     }
 
-    private static List<List<(string What, long Bits)>> Run(bool specialized)
+    [Fact]
+    public void ReusedCollection_MatchesAFreshOneEveryStep()
+    {
+        // A step reuses the previous step's active list and work items when nothing they depend on changed. Handing
+        // the optimizer a new (equal) gradient set each step forces a fresh collection every time: same bits.
+        var reused = Run(specialized: true);
+        var fresh = Run(specialized: true, freshGradientSets: true);
+        Assert.Equal(reused.Count, fresh.Count);
+        for (int i = 0; i < reused.Count; i++) EngineTestData.AssertSameBits(fresh[i], reused[i], $"after event {i}");
+    }
+
+    private static List<List<(string What, long Bits)>> Run(bool specialized, bool freshGradientSets = false)
     {
         var set = EngineTestData.MakeSet(smallTensors: 12);
         var rows = set.Add("rows", 6, 5);
@@ -117,7 +128,7 @@ public class StateLayoutTests
         {
             EngineTestData.FillGradients(gradients, step++);
             if (without is not null) gradients.Clear(without);
-            optimizer.Step(gradients);
+            optimizer.Step(freshGradientSets ? Copy(gradients) : gradients);
             snapshots.Add(EngineTestData.Snapshot(optimizer));
         }
 
@@ -127,8 +138,9 @@ public class StateLayoutTests
         Step(first);
         Step(second, without: set[3]);   // a parameter without a gradient is skipped
         Step(second);                    // ... and comes back
+        Step(first);
         optimizer.ResetState(set[2]);
-        Step(first);                     // a dropped state starts afresh
+        Step(first);                     // a dropped state starts afresh (same gradient set as the step before)
         optimizer.ApplyRowPlan(new RowPlan(6).Append(40), first, rows);
         Step(first);                     // rows past the reserved capacity: new arrays
         optimizer.ApplyRowPlan(new RowPlan(46).Keep([0, 5, 7, 45]), first, rows);
@@ -147,5 +159,13 @@ public class StateLayoutTests
             File.Delete(path);
         }
         return snapshots;
+    }
+
+    private static GradientSet Copy(GradientSet gradients)
+    {
+        var copy = new GradientSet(gradients.Parameters);
+        foreach (var p in gradients.Parameters)
+            if (gradients.HasGradient(p)) copy.Set(p, gradients.Read(p));
+        return copy;
     }
 }
