@@ -290,9 +290,10 @@ internal static class GaussianExperiment
         var fresh = new float[5][];
         int[] widths = [2, 2, 1, 3, 1];
         for (int g = 0; g < 5; g++) fresh[g] = new float[newRows * widths[g]];
-        // The backing arrays (spans cannot be captured by the local functions below).
-        float[] pos = model.Pos.Storage.Data, ls = model.LogScale.Storage.Data, rot = model.Rot.Storage.Data;
-        float[] color = model.Color.Storage.Data, opacity = model.Opacity.Storage.Data;
+        // Copies of the values (spans cannot be captured by the local functions below; the storage of a small
+        // parameter is a view into a shared slab, so its backing array is not the parameter's alone).
+        float[] pos = model.Pos.Values.ToArray(), ls = model.LogScale.Values.ToArray(), rot = model.Rot.Values.ToArray();
+        float[] color = model.Color.Values.ToArray(), opacity = model.Opacity.Values.ToArray();
         int f = 0;
         float shrink = MathF.Log(1.6f);
         void Add(int parent, float px, float py, float lx, float ly, float op)
@@ -327,6 +328,8 @@ internal static class GaussianExperiment
             pos[2 * i + 1] -= dy;
             opacity[i] = half;
         }
+        pos.CopyTo(model.Pos.Values); // the clone's parent moved and lost half its opacity
+        opacity.CopyTo(model.Opacity.Values);
         int[] survivors = [.. Enumerable.Range(0, n).Where(i => !removed[i])];
         RowSurgery.Apply(optimizer, [model.Pos, model.LogScale, model.Rot, model.Color, model.Opacity], survivors, fresh);
     }

@@ -89,6 +89,7 @@ public class GaussianTests
         }
         var posState = optimizer.States.First(x => x.Parameter == model.Pos).State;
         float[] mu = posState.Tensors[0].Buffer.Span.ToArray();
+        float[] rot = model.Rot.Values.ToArray(), color = model.Color.Values.ToArray();
         // Prune row 1, split row 4, clone row 7.
         var decision = new RefineDecision(5, [1], [4], [7]);
         GaussianExperiment.Refine(model, optimizer, decision);
@@ -105,6 +106,12 @@ public class GaussianTests
             Assert.Equal(mu[2 * survivors[r] + 1], muAfter[2 * r + 1]);
         }
         for (int r = survivors.Length; r < model.Count; r++) Assert.Equal(0f, muAfter[2 * r]);
+        // The new rows take their parents' values (rows 8 and 9 split from 4, row 10 cloned from 7).
+        Assert.Equal(rot[4], model.Rot.Values[8]);
+        Assert.Equal(rot[4], model.Rot.Values[9]);
+        Assert.Equal(rot[7], model.Rot.Values[10]);
+        Assert.Equal(color.AsSpan(3 * 7, 3).ToArray(), model.Color.Values.Slice(3 * 10, 3).ToArray());
+        Assert.Equal(color.AsSpan(3 * 4, 3).ToArray(), model.Color.Values.Slice(3 * 8, 3).ToArray());
         // Steps keep working after the refine.
         model.LossAndGradients();
         Assert.True(optimizer.Step(model.Grads));
