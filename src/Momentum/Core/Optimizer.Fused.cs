@@ -115,19 +115,7 @@ public sealed partial class Optimizer
         /// ten thousand small tensors compute them once instead of once each (the same values, the same bits).</param>
         public void BeginStep(long step, double loss, ref AdamScalarMemo memo)
         {
-            if (_adam is not null)
-            {
-                var s = (ScaleByAdamState)_coreState!;
-                if (ReferenceEquals(memo.Transform, _adam) && memo.Count == s.Count + 1)
-                {
-                    // What ScaleByAdamTransformation.BeginStep does under per-tensor counting, from the memo.
-                    s.Count = memo.Count;
-                    (s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2) = (memo.MomentScale, memo.GradientScale, memo.SqrtBc2, memo.EpsRootTimesBc2);
-                    return;
-                }
-                _adam.BeginStep(s, new StepInfo(step, _parameter, loss));
-                memo = new AdamScalarMemo(_adam, s.Count, s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2);
-            }
+            if (_adam is not null) _adam.BeginStep((ScaleByAdamState)_coreState!, ref memo);
             else _trace?.BeginStep(_coreState, new StepInfo(step, _parameter, loss));
         }
 
@@ -206,8 +194,4 @@ public sealed partial class Optimizer
 
         private GradientTransformation StageTransform(int index) => _stages[index].Transform;
     }
-
-    /// <summary>The Adam step scalars a worker computed last, and for which transformation and count.</summary>
-    private readonly record struct AdamScalarMemo(ScaleByAdamTransformation? Transform, long Count,
-        float MomentScale, float GradientScale, float SqrtBc2, float EpsRootTimesBc2);
 }

@@ -107,6 +107,22 @@ internal sealed partial class ScaleByAdamTransformation(double b1, double b2, do
         Scalars(t, out s.MomentScale, out s.GradientScale, out s.SqrtBc2, out s.EpsRootTimesBc2);
     }
 
+    /// <summary>
+    /// <see cref="BeginStep(TransformState?, in StepInfo)"/> under per-tensor counting, taking the step scalars from <paramref name="memo"/> when it
+    /// holds this transformation's scalars for the new count (parameters at the same count share them: the same values,
+    /// the same bits), otherwise computing them and remembering them there. For the engine's specialized kernels.
+    /// </summary>
+    internal void BeginStep(ScaleByAdamState s, ref AdamScalarMemo memo)
+    {
+        long t = ++s.Count;
+        if (!ReferenceEquals(memo.Transform, this) || memo.Count != t)
+        {
+            Scalars(t, out float momentScale, out float gradientScale, out float sqrtBc2, out float epsRootTimesBc2);
+            memo = new AdamScalarMemo(this, t, momentScale, gradientScale, sqrtBc2, epsRootTimesBc2);
+        }
+        (s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2) = (memo.MomentScale, memo.GradientScale, memo.SqrtBc2, memo.EpsRootTimesBc2);
+    }
+
     /// <summary>The step scalars for count t (t = 0: no bias correction).</summary>
     private void Scalars(long t, out float momentScale, out float gradientScale, out float sqrtBc2, out float epsRootTimesBc2)
     {
@@ -203,3 +219,7 @@ internal sealed partial class ScaleByAdamTransformation(double b1, double b2, do
         }
     }
 }
+
+/// <summary>The Adam step scalars a worker computed last, and for which transformation and count.</summary>
+internal readonly record struct AdamScalarMemo(ScaleByAdamTransformation? Transform, long Count,
+    float MomentScale, float GradientScale, float SqrtBc2, float EpsRootTimesBc2);
