@@ -463,6 +463,7 @@ public sealed partial class Optimizer
         }
         _segCount = 0;
         _itemCount = 0;
+        int chunksPerItem = ChunksPerItem(total, Options.Threads);
         int open = 0; // elements in the open (packing) item; 0 when none is open
         for (int a = 0; a < _activeCount; a++)
         {
@@ -472,10 +473,11 @@ public sealed partial class Optimizer
             if (length >= ChunkLength)
             {
                 open = 0;
-                for (; length - offset >= ChunkLength; offset += ChunkLength)
+                for (int inItem = 0; length - offset >= ChunkLength; offset += ChunkLength)
                 {
-                    _itemFirst[_itemCount++] = _segCount;
+                    if (inItem == 0) _itemFirst[_itemCount++] = _segCount;
                     AddSegment(p, offset, ChunkLength);
+                    if (++inItem == chunksPerItem) inItem = 0;
                 }
             }
             int rest = length - offset;
@@ -484,10 +486,19 @@ public sealed partial class Optimizer
             AddSegment(p, offset, rest);
             _segPrepare[_segCount - 1] = _activeKind[a] == 1; // then the tensor is this one segment
             open += rest;
-            if (open >= ChunkLength) open = 0;
+            if (open >= ChunkLength * chunksPerItem) open = 0;
         }
         _itemFirst[_itemCount] = _segCount;
     }
+
+    /// <summary>
+    /// How many consecutive full chunks of a large tensor make one work item: up to 16 (1 MiB of float32), while every
+    /// thread still gets at least eight items. A core streams a long contiguous range faster than scattered 64 KiB
+    /// pieces (the read-only norm and finite-check passes gain the most; docs/PERFORMANCE.md). Segments, and with them
+    /// every partial sum, stay one chunk long, so results do not depend on this grouping or on the thread count.
+    /// </summary>
+    internal static int ChunksPerItem(long totalElements, int threads) =>
+        (int)Math.Clamp(totalElements / ChunkLength / (8L * Math.Max(threads, 1)), 1, 16);
 
     private void AddSegment(int parameter, int start, int length)
     {

@@ -23,6 +23,103 @@ public class StepPreparationTests
         }
     }
 
+    [Theory]
+    [InlineData("chain(clip_by_global_norm(max_norm=0.05), adamw(lr=0.01))", NonFiniteGradients.Propagate)]
+    [InlineData("chain(clip_by_global_norm(max_norm=0.05), adamw(lr=0.01))", NonFiniteGradients.Throw)]
+    [InlineData("chain(clip_by_global_norm(max_norm=0.05), sgd(lr=0.1, momentum=0.9))", NonFiniteGradients.Propagate)]
+    public void LargeModel_GroupedWorkItems_SameBitsForAnyThreadCount(string spec, NonFiniteGradients nonFinite)
+    {
+        // A model large enough that a work item groups a different number of chunks (and of packed small tensors) for
+        // each thread count; the norm's partial sums stay per chunk, so every run must give the same bits.
+        var set = MakeLargeSet();
+        long total = set.Sum(p => (long)p.Length);
+        int[] threadCounts = [1, 2, 3, 8];
+        Assert.Equal(threadCounts.Length, threadCounts.Select(t => Optimizer.ChunksPerItem(total, t)).Distinct().Count());
+        var reference = RunLarge(spec, nonFinite, threads: 1);
+        foreach (int threads in threadCounts[1..])
+        {
+            var run = RunLarge(spec, nonFinite, threads);
+            Assert.Equal(reference.Count, run.Count);
+            for (int i = 0; i < reference.Count; i++)
+                Assert.True(reference[i].AsSpan().SequenceEqual(run[i]), $"{spec}, {threads} threads: tensor {i} differs");
+        }
+    }
+
+    [Theory]
+    [InlineData(NonFiniteGradients.Propagate)]
+    [InlineData(NonFiniteGradients.Throw)]
+    public void LargeModel_GroupedWorkItems_GlobalSumIsTheSameForAnyThreadCount(NonFiniteGradients nonFinite)
+    {
+        // The total itself, not just the parameters: a clip factor rounded to float would hide a sum that differs in its
+        // last bits.
+        List<long> Totals(int threads)
+        {
+            var set = MakeLargeSet();
+            var gradients = new GradientSet(set);
+            var recorder = new RecordingGlobalSum();
+            var optimizer = new Optimizer(Transforms.Chain(recorder, Optimizers.AdamW()), set,
+                new OptimizerOptions { Threads = threads, NonFiniteGradients = nonFinite });
+            for (int step = 0; step < 2; step++)
+            {
+                EngineTestData.FillGradients(gradients, step);
+                optimizer.Step(gradients);
+            }
+            return recorder.Totals;
+        }
+        var reference = Totals(1);
+        Assert.Equal(2 * MakeLargeSet().Count, reference.Count);
+        foreach (int threads in new[] { 2, 3, 8 }) Assert.Equal(reference, Totals(threads));
+    }
+
+    /// <summary>A global sum of squares that changes nothing and records every total it is given (as bits).</summary>
+    private sealed class RecordingGlobalSum : ReducingTransformation
+    {
+        public List<long> Totals { get; } = [];
+
+        public override string Name => "recording_global_sum";
+
+        public override ReductionScope Scope => ReductionScope.AllParameters;
+
+        public override void Finish(TransformState? state, double total, in StepInfo step) => Totals.Add(BitConverter.DoubleToInt64Bits(total));
+
+        public override void Apply(TransformState? state, in Block block)
+        {
+        }
+    }
+
+    private static ParameterSet MakeLargeSet()
+    {
+        var set = new ParameterSet();
+        set.Add("big", 160 * Optimizer.ChunkLength + 3);
+        for (int i = 0; i < 800; i++) set.Add($"small{i}", 997 + i % 5);
+        foreach (var p in set)
+        {
+            var v = p.Values;
+            for (int i = 0; i < v.Length; i++) v[i] = EngineTestData.Hash(p.Index, i, 0) * 2f;
+        }
+        return set;
+    }
+
+    /// <summary>Three steps; returns the bits of every parameter and state tensor, in a fixed order.</summary>
+    private static List<int[]> RunLarge(string spec, NonFiniteGradients nonFinite, int threads)
+    {
+        var set = MakeLargeSet();
+        var gradients = new GradientSet(set);
+        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = threads, NonFiniteGradients = nonFinite });
+        for (int step = 0; step < 3; step++)
+        {
+            EngineTestData.FillGradients(gradients, step);
+            optimizer.Step(gradients);
+        }
+        var bits = new List<int[]>();
+        foreach (var p in set) bits.Add(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(p.Values).ToArray());
+        foreach (var (_, _, state) in optimizer.States)
+        {
+            foreach (var tensor in state.Tensors) bits.Add(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(tensor.Buffer.Span).ToArray());
+        }
+        return bits;
+    }
+
     [Fact]
     public void NonFiniteGradient_WithNormPrePass_ThrowsChangingNothing_ThenStepsNormally()
     {

@@ -5,9 +5,9 @@ namespace Momentum.Tests.Engine;
 /// <summary>The read-only passes over the gradients: the finite check and the sum of squares of the norm pre-pass.</summary>
 public class VectorMathTests
 {
-    // Lengths around every loop boundary: the 64- and 32-element groups, the 8-element steps, the scalar tail, and the
-    // point where the prefetching loop (4 KiB ahead) hands over to the plain one.
-    private static readonly int[] Lengths = [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 100, 1023, 1024, 1039, 1040, 1041, 1056, 1057, 3000, 16384];
+    // Lengths around every loop boundary: the 64- and 32-element groups, the 8-element steps, the sum's 32 lanes, the
+    // scalar tail, and lengths whose prefetches (4 KiB ahead) reach past the end.
+    private static readonly int[] Lengths = [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 100, 1023, 1024, 1039, 1040, 1041, 1055, 1056, 1057, 1087, 1088, 1089, 3000, 16384];
 
     [Fact]
     public void IndexOfNonFinite_FindsTheFirstNaNOrInfinity_AtEveryPosition()
@@ -31,24 +31,24 @@ public class VectorMathTests
     }
 
     [Fact]
-    public void SumOfSquares_FollowsItsFixedEightLanePattern_BitForBit()
+    public void SumOfSquares_FollowsItsFixedLanePattern_BitForBit()
     {
-        // The documented pattern, written out in scalar double arithmetic: lane k of eight accumulates elements
-        // 8j + k in order; the lanes are combined as (0 + 4) + (1 + 5) + (2 + 6) + (3 + 7), then the tail is added.
-        // Every machine and every code path (with or without prefetching) must give these bits.
+        // The documented pattern, written out in scalar double arithmetic: lane k of 32 accumulates elements 32j + k in
+        // order; the lanes are added in order 0..31, then the tail is added. Every machine and every code path (Vector512
+        // or Vector256, with or without prefetching) must give these bits.
         foreach (int n in Lengths)
         {
             var x = new float[n];
             for (int i = 0; i < n; i++) x[i] = EngineTestData.Hash(3, i, n) * 3f;
-            var lanes = new double[8];
-            int full = n / 8 * 8;
+            var lanes = new double[32];
+            int full = n / 32 * 32;
             for (int i = 0; i < full; i++)
             {
                 double d = x[i];
-                lanes[i % 8] += d * d;
+                lanes[i % 32] += d * d;
             }
             double expected = 0;
-            for (int k = 0; k < 4; k++) expected += lanes[k] + lanes[k + 4];
+            for (int k = 0; k < 32; k++) expected += lanes[k];
             for (int i = full; i < n; i++)
             {
                 double d = x[i];
