@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -28,8 +29,8 @@ public sealed partial class Optimizer
     /// <summary>
     /// A parameter's chain recognized as one of the common shapes and run by a one-pass kernel of
     /// <see cref="FusedKernels"/> instead of block by block through every stage. The shape is
-    /// <c>[clip_by_norm | clip_by_global_norm] → [scale] → [add_decayed_weights] → [scale_by_adam | trace] →
-    /// [add_decayed_weights] → scale_by_learning_rate</c> (a decay after the core only with a core). The kernels do the
+    /// <c>[clip_by_norm | clip_by_global_norm] → [scale] → [add_decayed_weights] → [scale_by_adam | scale_by_adam_bf16 |
+    /// trace] → [add_decayed_weights] → scale_by_learning_rate</c> (a decay after the core only with a core). The kernels do the
     /// stages' own operations in the stages' order, so the result is bit-identical to the generic path (tested).
     /// </summary>
     private sealed class SpecializedChain
@@ -38,6 +39,7 @@ public sealed partial class Optimizer
         private readonly Parameter _parameter;
         private readonly int _clip = -1, _scale = -1, _wd1 = -1, _core = -1, _wd2 = -1, _lr;
         private readonly ScaleByAdamTransformation? _adam;
+        private readonly ScaleByAdamBFloat16Transformation? _adamBf16;
         private readonly TraceTransformation? _trace;
         private readonly int _wd1Slot = -1, _wd2Slot = -1, _lrSlot; // slots of the per-step values (Optimizer._stepValues)
         private TransformState? _clipState, _wd1State, _coreState, _wd2State, _lrState;
@@ -59,6 +61,11 @@ public sealed partial class Optimizer
                 _adam = adam;
                 _core = s++;
             }
+            else if (s < stages.Length && stages[s].Transform is ScaleByAdamBFloat16Transformation adamBf16)
+            {
+                _adamBf16 = adamBf16;
+                _core = s++;
+            }
             else if (s < stages.Length && stages[s].Transform is TraceTransformation { StepCounting: StepCounting.PerTensor } trace)
             {
                 _trace = trace;
@@ -69,6 +76,7 @@ public sealed partial class Optimizer
             if (_lr < 0 || s != stages.Length) return; // not a recognized shape: TryCreate discards it
             if (_scale >= 0) (_k.Scale, _k.HasScale) = (((ScaleTransformation)stages[_scale].Transform).Factor, true);
             if (_adam is not null) (_k.B1, _k.C1, _k.B2, _k.C2, _k.Eps, _) = _adam.FusedConstants;
+            if (_adamBf16 is not null) (_k.B1, _k.C1, _k.B2, _k.C2, _k.Eps) = _adamBf16.FusedConstants;
             if (_trace is not null) (_k.Decay, _k.Gain, _k.Nesterov) = _trace.FusedConstants;
             if (_wd1 >= 0) _wd1Slot = slotOf((ElementwiseTransformation)stages[_wd1].Transform);
             if (_wd2 >= 0) _wd2Slot = slotOf((ElementwiseTransformation)stages[_wd2].Transform);
@@ -116,6 +124,7 @@ public sealed partial class Optimizer
         public void BeginStep(long step, double loss, ref AdamScalarMemo memo)
         {
             if (_adam is not null) _adam.BeginStep((ScaleByAdamState)_coreState!, ref memo);
+            else if (_adamBf16 is not null) _adamBf16.BeginStep(_coreState, new StepInfo(step, _parameter, loss));
             else _trace?.BeginStep(_coreState, new StepInfo(step, _parameter, loss));
         }
 
@@ -155,6 +164,12 @@ public sealed partial class Optimizer
                 (k.Km, k.Kg, k.SqrtBc2, k.EpsRoot) = (s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2);
                 if (reread) (_a, _aAt, _b, _bAt) = (s.Mu.Data, s.Mu.Offset, s.Nu.Data, s.Nu.Offset);
             }
+            else if (_adamBf16 is not null)
+            {
+                var s = (ScaleByAdamBFloat16State)_coreState!;
+                (k.Km, k.SqrtBc2) = (s.MomentScale, s.SqrtBc2);
+                if (reread) (_a, _aAt, _b, _bAt) = (s.MuPacked.Data, s.MuPacked.Offset, s.NuPacked.Data, s.NuPacked.Offset);
+            }
             else if (_trace is not null)
             {
                 var s = (TraceState)_coreState!;
@@ -177,10 +192,13 @@ public sealed partial class Optimizer
         public bool IsContinuedBy(SpecializedChain next, int length) =>
             ReferenceEquals(next._p, _p) && next._pAt == _pAt + length
             && ReferenceEquals(next._g, _g) && next._gAt == _gAt + length
-            && ReferenceEquals(next._adam, _adam) && ReferenceEquals(next._trace, _trace)
-            && (_core < 0 || (ReferenceEquals(next._a, _a) && next._aAt == _aAt + length))
-            && (_adam is null || (ReferenceEquals(next._b, _b) && next._bAt == _bAt + length))
+            && ReferenceEquals(next._adam, _adam) && ReferenceEquals(next._adamBf16, _adamBf16) && ReferenceEquals(next._trace, _trace)
+            && (_core < 0 || (ReferenceEquals(next._a, _a) && next._aAt * StatePerSlot == _aAt * StatePerSlot + length))
+            && (_adam is null && _adamBf16 is null || (ReferenceEquals(next._b, _b) && next._bAt * StatePerSlot == _bAt * StatePerSlot + length))
             && ChainScalars.Same(in _k, in next._k);
+
+        /// <summary>State elements per float32 slot of the state arrays: two for packed bfloat16 moments.</summary>
+        private int StatePerSlot => _adamBf16 is null ? 1 : 2;
 
         /// <summary>Runs elements [start, start + length) of the parameter in one pass.</summary>
         public void Run(int start, int length)
@@ -188,6 +206,13 @@ public sealed partial class Optimizer
             var g = new ReadOnlySpan<float>(_g, _gAt + start, length);
             var p = new Span<float>(_p, _pAt + start, length);
             if (_adam is not null) FusedKernels.Adam(in _k, g, p, new Span<float>(_a, _aAt + start, length), new Span<float>(_b, _bAt + start, length));
+            else if (_adamBf16 is not null)
+            {
+                // Two bfloat16 values per float32 slot, starting at the tensor's first slot.
+                var m = MemoryMarshal.Cast<float, ushort>(_a.AsSpan(_aAt)).Slice(start, length);
+                var v = MemoryMarshal.Cast<float, ushort>(_b.AsSpan(_bAt)).Slice(start, length);
+                FusedKernels.AdamBFloat16(in _k, g, p, m, v);
+            }
             else if (_trace is not null) FusedKernels.Momentum(in _k, g, p, new Span<float>(_a, _aAt + start, length));
             else FusedKernels.Plain(in _k, g, p);
         }

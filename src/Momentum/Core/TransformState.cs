@@ -51,7 +51,7 @@ public abstract class TransformState
     /// <returns>The tensor's storage.</returns>
     protected RowBuffer AddOtherTensor(string slot, int rows, int rowLength, float initial = 0f)
     {
-        var buffer = new RowBuffer(rows, rowLength);
+        var buffer = StateArena.TryAllocate(_tensors.Count, rows, rowLength, rows) ?? new RowBuffer(rows, rowLength);
         if (initial != 0f) buffer.Fill(initial);
         _tensors.Add(new StateTensor(slot, buffer, initial, perRow: false));
         return buffer;

@@ -35,6 +35,29 @@ internal static class BFloat16
     public static Vector256<ushort> Narrow(Vector256<float> lower, Vector256<float> upper) =>
         Vector256.Narrow(Round(lower), Round(upper));
 
+    /// <summary>Widens 32 bfloat16 values to two float32 vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<float> Lower, Vector512<float> Upper) Widen(Vector512<ushort> value)
+    {
+        var (lo, hi) = Vector512.Widen(value);
+        return ((lo << 16).AsSingle(), (hi << 16).AsSingle());
+    }
+
+    /// <summary>Rounds two float32 vectors to 32 bfloat16 values, as <see cref="FromSingle"/> does per element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ushort> Narrow(Vector512<float> lower, Vector512<float> upper) =>
+        Vector512.Narrow(Round(lower), Round(upper));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Round(Vector512<float> value)
+    {
+        var bits = value.AsUInt32();
+        var high = bits >> 16;
+        var rounded = (bits + Vector512.Create(0x7FFFu) + (high & Vector512<uint>.One)) >> 16;
+        var isNaN = ~Vector512.Equals(value, value).AsUInt32();
+        return Vector512.ConditionalSelect(isNaN, high | Vector512.Create(0x0040u), rounded);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<uint> Round(Vector256<float> value)
     {

@@ -143,6 +143,108 @@ internal static class FusedKernels
         }
     }
 
+    /// <summary>
+    /// Adam or AdamW with bfloat16 moments (<c>scale_by_adam_bf16</c>'s math: m and v widened, updated in float32, then
+    /// rounded back; <c>u = Km·m / (√v/SqrtBc2 + Eps)</c>), with the same optional pre- and post-stages: 20 B/element.
+    /// </summary>
+    public static unsafe void AdamBFloat16(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<ushort> m, Span<ushort> v)
+    {
+        int n = g.Length;
+        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
+        if (m.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(m), n, m.Length);
+        if (v.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(v), n, v.Length);
+        ref float rg = ref MemoryMarshal.GetReference(g);
+        ref float rp = ref MemoryMarshal.GetReference(p);
+        ref ushort rm = ref MemoryMarshal.GetReference(m);
+        ref ushort rv = ref MemoryMarshal.GetReference(v);
+        bool hasClip = k.HasClip, hasScale = k.HasScale, hasWd1 = k.HasWd1, hasWd2 = k.HasWd2;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 32)
+        {
+            Vector512<float> clip = Vector512.Create(k.Clip), scale = Vector512.Create(k.Scale), wd1 = Vector512.Create(k.Wd1), wd2 = Vector512.Create(k.Wd2);
+            Vector512<float> b1 = Vector512.Create(k.B1), c1 = Vector512.Create(k.C1), b2 = Vector512.Create(k.B2), c2 = Vector512.Create(k.C2);
+            Vector512<float> km = Vector512.Create(k.Km), sqrtBc2 = Vector512.Create(k.SqrtBc2), eps = Vector512.Create(k.Eps), lr = Vector512.Create(k.Lr);
+            fixed (float* ag = g, ap = p)
+            fixed (ushort* am = m, av = v)
+            for (; i <= n - 32; i += 32)
+            {
+                // The Adam kernel's prefetch, 1 KiB ahead on the float streams (and as many elements on the bf16 ones).
+                VectorMath.Prefetch(ag + i + AdamPrefetchDistance);
+                VectorMath.Prefetch(ag + i + AdamPrefetchDistance + 16);
+                VectorMath.Prefetch(ap + i + AdamPrefetchDistance);
+                VectorMath.Prefetch(ap + i + AdamPrefetchDistance + 16);
+                VectorMath.Prefetch((float*)(am + i + AdamPrefetchDistance));
+                VectorMath.Prefetch((float*)(av + i + AdamPrefetchDistance));
+                var (m0, m1) = BFloat16.Widen(Vector512.LoadUnsafe(ref rm, (nuint)i));
+                var (v0, v1) = BFloat16.Widen(Vector512.LoadUnsafe(ref rv, (nuint)i));
+                var u0 = Vector512.LoadUnsafe(ref rg, (nuint)i);
+                var u1 = Vector512.LoadUnsafe(ref rg, (nuint)(i + 16));
+                var p0 = Vector512.LoadUnsafe(ref rp, (nuint)i);
+                var p1 = Vector512.LoadUnsafe(ref rp, (nuint)(i + 16));
+                if (hasClip) (u0, u1) = (u0 * clip, u1 * clip);
+                if (hasScale) (u0, u1) = (u0 * scale, u1 * scale);
+                if (hasWd1) (u0, u1) = (u0 + wd1 * p0, u1 + wd1 * p1);
+                m0 = b1 * m0 + c1 * u0;
+                m1 = b1 * m1 + c1 * u1;
+                v0 = b2 * v0 + c2 * u0 * u0;
+                v1 = b2 * v1 + c2 * u1 * u1;
+                u0 = km * m0 / (Vector512.Sqrt(v0) / sqrtBc2 + eps);
+                u1 = km * m1 / (Vector512.Sqrt(v1) / sqrtBc2 + eps);
+                if (hasWd2) (u0, u1) = (u0 + wd2 * p0, u1 + wd2 * p1);
+                BFloat16.Narrow(m0, m1).StoreUnsafe(ref rm, (nuint)i);
+                BFloat16.Narrow(v0, v1).StoreUnsafe(ref rv, (nuint)i);
+                (p0 + u0 * lr).StoreUnsafe(ref rp, (nuint)i);
+                (p1 + u1 * lr).StoreUnsafe(ref rp, (nuint)(i + 16));
+            }
+        }
+        if (Vector256.IsHardwareAccelerated && n - i >= 16)
+        {
+            Vector256<float> clip = Vector256.Create(k.Clip), scale = Vector256.Create(k.Scale), wd1 = Vector256.Create(k.Wd1), wd2 = Vector256.Create(k.Wd2);
+            Vector256<float> b1 = Vector256.Create(k.B1), c1 = Vector256.Create(k.C1), b2 = Vector256.Create(k.B2), c2 = Vector256.Create(k.C2);
+            Vector256<float> km = Vector256.Create(k.Km), sqrtBc2 = Vector256.Create(k.SqrtBc2), eps = Vector256.Create(k.Eps), lr = Vector256.Create(k.Lr);
+            for (; i <= n - 16; i += 16)
+            {
+                var (m0, m1) = BFloat16.Widen(Vector256.LoadUnsafe(ref rm, (nuint)i));
+                var (v0, v1) = BFloat16.Widen(Vector256.LoadUnsafe(ref rv, (nuint)i));
+                var u0 = Vector256.LoadUnsafe(ref rg, (nuint)i);
+                var u1 = Vector256.LoadUnsafe(ref rg, (nuint)(i + 8));
+                var p0 = Vector256.LoadUnsafe(ref rp, (nuint)i);
+                var p1 = Vector256.LoadUnsafe(ref rp, (nuint)(i + 8));
+                if (hasClip) (u0, u1) = (u0 * clip, u1 * clip);
+                if (hasScale) (u0, u1) = (u0 * scale, u1 * scale);
+                if (hasWd1) (u0, u1) = (u0 + wd1 * p0, u1 + wd1 * p1);
+                m0 = b1 * m0 + c1 * u0;
+                m1 = b1 * m1 + c1 * u1;
+                v0 = b2 * v0 + c2 * u0 * u0;
+                v1 = b2 * v1 + c2 * u1 * u1;
+                u0 = km * m0 / (Vector256.Sqrt(v0) / sqrtBc2 + eps);
+                u1 = km * m1 / (Vector256.Sqrt(v1) / sqrtBc2 + eps);
+                if (hasWd2) (u0, u1) = (u0 + wd2 * p0, u1 + wd2 * p1);
+                BFloat16.Narrow(m0, m1).StoreUnsafe(ref rm, (nuint)i);
+                BFloat16.Narrow(v0, v1).StoreUnsafe(ref rv, (nuint)i);
+                (p0 + u0 * lr).StoreUnsafe(ref rp, (nuint)i);
+                (p1 + u1 * lr).StoreUnsafe(ref rp, (nuint)(i + 8));
+            }
+        }
+        for (; i < n; i++)
+        {
+            float u = Unsafe.Add(ref rg, i);
+            float sp = Unsafe.Add(ref rp, i);
+            if (hasClip) u *= k.Clip;
+            if (hasScale) u *= k.Scale;
+            if (hasWd1) u += k.Wd1 * sp;
+            ref ushort sm = ref Unsafe.Add(ref rm, i);
+            ref ushort sv = ref Unsafe.Add(ref rv, i);
+            float mi = k.B1 * BFloat16.ToSingle(sm) + k.C1 * u;
+            float vi = k.B2 * BFloat16.ToSingle(sv) + k.C2 * u * u;
+            u = k.Km * mi / (MathF.Sqrt(vi) / k.SqrtBc2 + k.Eps);
+            if (hasWd2) u += k.Wd2 * sp;
+            sm = BFloat16.FromSingle(mi);
+            sv = BFloat16.FromSingle(vi);
+            Unsafe.Add(ref rp, i) = sp + u * k.Lr;
+        }
+    }
+
     /// <summary>SGD with momentum (PyTorch's buffer semantics, optional Nesterov and coupled decay): 20 B/element.</summary>
     public static void Momentum(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> b)
     {

@@ -61,6 +61,9 @@ internal sealed class ScaleByAdamBFloat16Transformation(double b1, double b2, do
 
     public override string Name => "scale_by_adam_bf16";
 
+    /// <summary>The float32 constants (β1, 1−β1, β2, 1−β2, ε), for the engine's one-pass kernel.</summary>
+    internal (float B1, float C1, float B2, float C2, float Eps) FusedConstants => (_b1, _c1, _b2, _c2, _eps);
+
     public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamBFloat16State(parameter);
 
     public override void BeginStep(TransformState? state, in StepInfo step)

@@ -22,6 +22,9 @@ public class SpecializedKernelTests
         "chain(clip_by_norm(max_norm=0.2), sgd(lr=0.1, momentum=0.5))",
         "chain(scale_by_adam(b1=0.5, eps_root=1e-8, nesterov=true), add_decayed_weights(weight_decay=0.1), scale_by_learning_rate(lr=0.05))",
         "chain(scale(step_size=-2), scale_by_learning_rate(lr=0.05))",
+        "chain(scale_by_adam_bf16(), scale_by_learning_rate(lr=0.01))",
+        "chain(scale_by_adam_bf16(b1=0.8, b2=0.99, eps=1e-6), add_decayed_weights(weight_decay=0.1), scale_by_learning_rate(lr=0.01))",
+        "chain(clip_by_global_norm(max_norm=0.5), add_decayed_weights(weight_decay=0.1), scale_by_adam_bf16(), scale_by_learning_rate(lr=0.05))",
     ];
 
     [Theory]
@@ -82,6 +85,48 @@ public class SpecializedKernelTests
                     ep[i] = p[i] + u * k.Lr;
                 }
                 Kernels.FusedKernels.Adam(in k, g.AsSpan(offset), p.AsSpan(offset), m.AsSpan(offset), v.AsSpan(offset));
+                Assert.Equal(ep, p);
+                Assert.Equal(em, m);
+                Assert.Equal(ev, v);
+            }
+        }
+    }
+
+    [Fact]
+    public void SpecializedBFloat16_SlicesAtAnyOffsetAndLength_MatchScalarReference()
+    {
+        // Every length 0..100 (the 32- and 16-element loops and the tail) at offsets 0..3, against the scalar formula of
+        // scale_by_adam_bf16 written out here, with a decoupled decay and the learning rate after it.
+        var k = new Kernels.ChainScalars
+        {
+            B1 = 0.9f, C1 = 0.1f, B2 = 0.999f, C2 = 1e-3f, Km = 1.5f, SqrtBc2 = 0.2f, Eps = 1e-8f,
+            Clip = 0.5f, HasClip = true, Wd2 = 0.01f, HasWd2 = true, Lr = -0.01f,
+        };
+        for (int length = 0; length <= 100; length++)
+        {
+            for (int offset = 0; offset < 4; offset++)
+            {
+                int n = offset + length;
+                float[] g = new float[n], p = new float[n];
+                ushort[] m = new ushort[n], v = new ushort[n];
+                for (int i = 0; i < n; i++)
+                {
+                    (g[i], p[i]) = (EngineTestData.Hash(1, i, n), EngineTestData.Hash(2, i, n));
+                    (m[i], v[i]) = (Kernels.BFloat16.FromSingle(EngineTestData.Hash(3, i, n)), Kernels.BFloat16.FromSingle(Math.Abs(EngineTestData.Hash(4, i, n))));
+                }
+                float[] ep = (float[])p.Clone();
+                ushort[] em = (ushort[])m.Clone(), ev = (ushort[])v.Clone();
+                for (int i = offset; i < n; i++)
+                {
+                    float u = g[i] * k.Clip;
+                    float mi = k.B1 * Kernels.BFloat16.ToSingle(em[i]) + k.C1 * u;
+                    float vi = k.B2 * Kernels.BFloat16.ToSingle(ev[i]) + k.C2 * u * u;
+                    u = k.Km * mi / (MathF.Sqrt(vi) / k.SqrtBc2 + k.Eps);
+                    u += k.Wd2 * p[i];
+                    ep[i] = p[i] + u * k.Lr;
+                    (em[i], ev[i]) = (Kernels.BFloat16.FromSingle(mi), Kernels.BFloat16.FromSingle(vi));
+                }
+                Kernels.FusedKernels.AdamBFloat16(in k, g.AsSpan(offset), p.AsSpan(offset), m.AsSpan(offset), v.AsSpan(offset));
                 Assert.Equal(ep, p);
                 Assert.Equal(em, m);
                 Assert.Equal(ev, v);

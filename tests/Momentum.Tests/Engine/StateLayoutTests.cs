@@ -67,6 +67,32 @@ public class StateLayoutTests
         Assert.Equal(4, optimizer.KernelRunsLastStep); // [0, 10), [11, 20), [20], [21, 30)
     }
 
+    [Theory]
+    [InlineData(100, 1)]  // even lengths: each packed bfloat16 moment ends exactly where the next one starts
+    [InlineData(101, 30)] // odd lengths: each ends with half a float32 slot of padding, so none continues the previous
+    public void BFloat16Moments_ShareKernelCalls_OnlyWhenPackedWithoutPadding(int firstLength, int expectedRuns)
+    {
+        List<(string What, long Bits)> Run(bool specialized, out int runs)
+        {
+            var set = new ParameterSet();
+            for (int i = 0; i < 30; i++) set.Add($"w{i}", firstLength + 2 * i);
+            var gradients = new GradientSet(set);
+            var optimizer = new Optimizer(Optimizers.AdamW(new AdamWOptions { BFloat16State = true }), set,
+                new OptimizerOptions { Threads = 1, SpecializedKernels = specialized });
+            for (int step = 0; step < 3; step++)
+            {
+                EngineTestData.FillGradients(gradients, step);
+                optimizer.Step(gradients);
+            }
+            runs = optimizer.KernelRunsLastStep;
+            return EngineTestData.Snapshot(optimizer);
+        }
+        var fused = Run(specialized: true, out int fusedRuns);
+        var generic = Run(specialized: false, out _);
+        Assert.Equal(expectedRuns, fusedRuns);
+        EngineTestData.AssertSameBits(generic, fused, $"bf16 moments, lengths from {firstLength}");
+    }
+
     [Fact]
     public void PackedStateTensor_GrowingPastItsRows_MovesToItsOwnArray_KeepingItsValues()
     {
