@@ -12,7 +12,7 @@ public class Perf_OptimizerStep
     private Optimizer _optimizer = null!;
     private GradientSet _gradients = null!;
 
-    [Params("sgd", "sgd-momentum", "adam", "adamw", "clip+adamw")]
+    [Params("sgd", "sgd-momentum", "adam", "adam-bf16", "adamw", "clip+adamw")]
     public string Optimizer { get; set; } = "adam";
 
     [Params(4099, (1 << 20) + 7, (1 << 24) + 3)]
@@ -39,6 +39,7 @@ public class Perf_OptimizerStep
             "sgd" => Optimizers.Sgd(),
             "sgd-momentum" => Optimizers.Sgd(new SgdOptions { Momentum = 0.9 }),
             "adam" => Optimizers.Adam(),
+            "adam-bf16" => Optimizers.Adam(new AdamOptions { BFloat16State = true }),
             "adamw" => Optimizers.AdamW(),
             "clip+adamw" => Transforms.Chain(Transforms.ClipByGlobalNorm(1.0), Optimizers.AdamW()),
             _ => throw new ArgumentException($"unknown optimizer {Optimizer}"),
