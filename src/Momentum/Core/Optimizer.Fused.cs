@@ -194,8 +194,11 @@ public sealed partial class Optimizer
             && ReferenceEquals(next._g, _g) && next._gAt == _gAt + length
             && ReferenceEquals(next._adam, _adam) && ReferenceEquals(next._adamBf16, _adamBf16) && ReferenceEquals(next._trace, _trace)
             && (_core < 0 || (ReferenceEquals(next._a, _a) && next._aAt * StatePerSlot == _aAt * StatePerSlot + length))
-            && (_adam is null && _adamBf16 is null || (ReferenceEquals(next._b, _b) && next._bAt * StatePerSlot == _bAt * StatePerSlot + length))
+            && (!HasSecondMoment || (ReferenceEquals(next._b, _b) && next._bAt * StatePerSlot == _bAt * StatePerSlot + length))
             && ChainScalars.Same(in _k, in next._k);
+
+        /// <summary>Whether the core keeps a second state tensor (Adam's v), in <c>_b</c>.</summary>
+        private bool HasSecondMoment => _adam is not null || _adamBf16 is not null;
 
         /// <summary>State elements per float32 slot of the state arrays: two for packed bfloat16 moments.</summary>
         private int StatePerSlot => _adamBf16 is null ? 1 : 2;

@@ -54,16 +54,8 @@ public class StepPreparationTests
         // last bits.
         List<long> Totals(int threads)
         {
-            var set = MakeLargeSet();
-            var gradients = new GradientSet(set);
             var recorder = new RecordingGlobalSum();
-            var optimizer = new Optimizer(Transforms.Chain(recorder, Optimizers.AdamW()), set,
-                new OptimizerOptions { Threads = threads, NonFiniteGradients = nonFinite });
-            for (int step = 0; step < 2; step++)
-            {
-                EngineTestData.FillGradients(gradients, step);
-                optimizer.Step(gradients);
-            }
+            StepLarge(Transforms.Chain(recorder, Optimizers.AdamW()), nonFinite, threads, steps: 2);
             return recorder.Totals;
         }
         var reference = Totals(1);
@@ -100,19 +92,26 @@ public class StepPreparationTests
         return set;
     }
 
-    /// <summary>Three steps; returns the bits of every parameter and state tensor, in a fixed order.</summary>
-    private static List<int[]> RunLarge(string spec, NonFiniteGradients nonFinite, int threads)
+    /// <summary>Takes <paramref name="steps"/> steps on a fresh <see cref="MakeLargeSet"/>; returns the optimizer.</summary>
+    private static Optimizer StepLarge(GradientTransformation transformation, NonFiniteGradients nonFinite, int threads, int steps)
     {
         var set = MakeLargeSet();
         var gradients = new GradientSet(set);
-        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set, new OptimizerOptions { Threads = threads, NonFiniteGradients = nonFinite });
-        for (int step = 0; step < 3; step++)
+        var optimizer = new Optimizer(transformation, set, new OptimizerOptions { Threads = threads, NonFiniteGradients = nonFinite });
+        for (int step = 0; step < steps; step++)
         {
             EngineTestData.FillGradients(gradients, step);
             optimizer.Step(gradients);
         }
+        return optimizer;
+    }
+
+    /// <summary>Three steps; returns the bits of every parameter and state tensor, in a fixed order.</summary>
+    private static List<int[]> RunLarge(string spec, NonFiniteGradients nonFinite, int threads)
+    {
+        var optimizer = StepLarge(SpecRegistry.Default.Create(spec), nonFinite, threads, steps: 3);
         var bits = new List<int[]>();
-        foreach (var p in set) bits.Add(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(p.Values).ToArray());
+        foreach (var p in optimizer.Parameters) bits.Add(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(p.Values).ToArray());
         foreach (var (_, _, state) in optimizer.States)
         {
             foreach (var tensor in state.Tensors) bits.Add(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(tensor.Buffer.Span).ToArray());
