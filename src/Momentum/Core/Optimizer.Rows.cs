@@ -218,8 +218,7 @@ public sealed partial class Optimizer
     private void BuildSelectedWorkItems(RowSelection selection)
     {
         _collection.Valid = false;
-        _segCount = 0;
-        _itemCount = 0;
+        _segments.Clear();
         int open = 0;
         for (int a = 0; a < _activeCount; a++)
         {
@@ -240,32 +239,21 @@ public sealed partial class Optimizer
                 i = j;
             }
         }
-        _itemFirst[_itemCount] = _segCount;
+        _segments.EndItems();
     }
 
     private void AddPackedRange(int parameter, int start, int length, ref int open)
     {
         while (length > 0)
         {
-            if (_segCount + 1 >= _segParam.Length || _itemCount + 2 >= _itemFirst.Length) GrowSegments();
-            if (open == 0) _itemFirst[_itemCount++] = _segCount;
+            if (open == 0) _segments.BeginItem();
             int take = Math.Min(length, ChunkLength - open);
-            AddSegment(parameter, start, take);
+            _segments.Add(parameter, start, take);
             open += take;
             start += take;
             length -= take;
             if (open >= ChunkLength) open = 0;
         }
-    }
-
-    private void GrowSegments()
-    {
-        int size = _segParam.Length * 2;
-        Array.Resize(ref _segParam, size);
-        Array.Resize(ref _segStart, size);
-        Array.Resize(ref _segLength, size);
-        Array.Resize(ref _segPartial, size);
-        Array.Resize(ref _itemFirst, size + 1);
     }
 
     /// <summary>Validates the row invariant (and, before a row operation, that every state supports it) for one parameter.</summary>

@@ -149,7 +149,7 @@ public sealed partial class Optimizer
                 return false;
             }
             _body.Mode = BodyMode.ApplyUpdates;
-            WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+            WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
         }
         StepCount++;
         EndWrappers(loss, committed: true);
@@ -229,16 +229,16 @@ public sealed partial class Optimizer
             var o = owner;
             var wrapper = o._wrappers[Wrapper];
             var states = o._wrapperStates[Wrapper];
-            for (int s = o._itemFirst[item], end = o._itemFirst[item + 1]; s < end; s++)
+            for (int s = o._segments.ItemFirst[item], end = o._segments.ItemFirst[item + 1]; s < end; s++)
             {
-                var plan = o._plans[o._segParam[s]];
-                int start = o._segStart[s], length = o._segLength[s];
+                var plan = o._plans[o._segments.Parameter[s]];
+                int start = o._segments.Start[s], length = o._segments.Length[s];
                 var segment = new WrapperSegment(
                     plan.Gradient!.Span.Slice(start, length),
                     plan.Updates is { } u && u.Length == plan.Parameter.Length ? u.Span.Slice(start, length) : default,
                     plan.Parameter.Values.Slice(start, length),
                     start);
-                o._segPartial[s] = wrapper.RunSegment(Phase, states[plan.Parameter.Index], in segment);
+                o._segments.Partial[s] = wrapper.RunSegment(Phase, states[plan.Parameter.Index], in segment);
             }
         }
     }
@@ -277,9 +277,9 @@ public sealed partial class Optimizer
             var body = optimizer._wrapperBody!;
             body.Wrapper = wrapper;
             body.Phase = phase;
-            WorkerPool.Shared.Run(body, optimizer._itemCount, optimizer.Options.Threads);
+            WorkerPool.Shared.Run(body, optimizer._segments.ItemCount, optimizer.Options.Threads);
             double total = 0;
-            for (int s = 0; s < optimizer._segCount; s++) total += optimizer._segPartial[s];
+            for (int s = 0; s < optimizer._segments.Count; s++) total += optimizer._segments.Partial[s];
             return total;
         }
 

@@ -33,15 +33,7 @@ public sealed partial class Optimizer
     private double[] _groupTotals = [];
     private int[] _groupRound = [];
 
-    // Work items of the current step: item i covers segments [_itemFirst[i], _itemFirst[i + 1]).
-    private int[] _segParam = new int[16];
-    private int[] _segStart = new int[16];
-    private int[] _segLength = new int[16];
-    private double[] _segPartial = new double[16];
-    private int[] _segBad = new int[16];
-    private int[] _itemFirst = new int[17];
-    private int _segCount;
-    private int _itemCount;
+    private readonly SegmentTable _segments = new(); // the current step's segments and work items
     private int[] _active = [];
     private int[] _activeLength = []; // per active parameter: its element count, cached by BuildWorkItems
     private bool _specializedPrepared; // Step prepared the specialized chains without a reduction already
@@ -53,7 +45,6 @@ public sealed partial class Optimizer
     private float[] _stepValues = [];  // their values for the current step, evaluated once per step
     private const int PrepareItemLength = 64; // active parameters per work item of the parallel preparation
     private int _activeCount;
-    private bool[] _segPrepare = new bool[16]; // the fused pass begins and prepares this segment's (whole) parameter
     private int[] _prepareList = [];           // active specialized parameters begun and prepared before the fused pass
     private int _prepareCount;
     private byte[] _activeKind = [];           // per active parameter: 0 generic, 1 prepared in the fused pass, 2 in the preparation pass
@@ -73,7 +64,7 @@ public sealed partial class Optimizer
     private PlanSummary[] _summary = [];
     private SpecializedChain?[] _specialized = [];
     private const int CollectBlockLength = 256; // parameters per work item of the parallel collection
-    private bool _inlinePrepare;               // this step's work items carry _segPrepare flags for the fused pass
+    private bool _inlinePrepare;               // this step's work items carry SegmentTable.Prepare flags for the fused pass
 
     /// <summary>Creates an optimizer for <paramref name="parameters"/>.</summary>
     /// <param name="transformation">The transformation (an optimizer from <see cref="Optimizers"/>, or any chain).</param>
@@ -416,12 +407,12 @@ public sealed partial class Optimizer
     private bool CheckFiniteItems(BodyMode mode = BodyMode.CheckFinite)
     {
         _body.Mode = mode;
-        WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
-        for (int s = 0; s < _segCount; s++)
+        WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
+        for (int s = 0; s < _segments.Count; s++)
         {
-            if (_segBad[s] < 0) continue;
-            var plan = _plans[_segParam[s]];
-            int bad = _segStart[s] + _segBad[s];
+            if (_segments.FirstBad[s] < 0) continue;
+            var plan = _plans[_segments.Parameter[s]];
+            int bad = _segments.Start[s] + _segments.FirstBad[s];
             if (Options.NonFiniteGradients == NonFiniteGradients.Throw)
                 throw new NonFiniteGradientException(plan.Parameter.Name, bad, plan.Gradient!.Span[bad]);
             SkippedSteps++;
@@ -431,7 +422,7 @@ public sealed partial class Optimizer
     }
 
     /// <param name="inlinePrepare">Mark the single segment of each small specialized parameter for the fused pass to begin
-    /// and prepare it (<see cref="_segPrepare"/>); list the other specialized parameters in <see cref="_prepareList"/>.</param>
+    /// and prepare it (<see cref="SegmentTable.Prepare"/>); list the other specialized parameters in <see cref="_prepareList"/>.</param>
     /// <param name="collected">The lengths and kinds were gathered by <see cref="CollectActiveInParallel"/> already.</param>
     private void BuildWorkItems(bool inlinePrepare = false, bool collected = false)
     {
@@ -451,18 +442,8 @@ public sealed partial class Optimizer
             if (_activeKind[a] == 2) _prepareList[_prepareCount++] = _active[a];
         }
         int maxSegments = (int)Math.Min(int.MaxValue / 2, total / ChunkLength + 2L * _activeCount + 2);
-        if (_segParam.Length < maxSegments)
-        {
-            _segParam = new int[maxSegments];
-            _segStart = new int[maxSegments];
-            _segLength = new int[maxSegments];
-            _segPartial = new double[maxSegments];
-            _segBad = new int[maxSegments];
-            _segPrepare = new bool[maxSegments];
-            _itemFirst = new int[maxSegments + 1];
-        }
-        _segCount = 0;
-        _itemCount = 0;
+        _segments.Reserve(maxSegments);
+        _segments.Clear();
         int chunksPerItem = ChunksPerItem(total, Options.Threads);
         int open = 0; // elements in the open (packing) item; 0 when none is open
         for (int a = 0; a < _activeCount; a++)
@@ -475,20 +456,19 @@ public sealed partial class Optimizer
                 open = 0;
                 for (int inItem = 0; length - offset >= ChunkLength; offset += ChunkLength)
                 {
-                    if (inItem == 0) _itemFirst[_itemCount++] = _segCount;
-                    AddSegment(p, offset, ChunkLength);
+                    if (inItem == 0) _segments.BeginItem();
+                    _segments.Add(p, offset, ChunkLength);
                     if (++inItem == chunksPerItem) inItem = 0;
                 }
             }
             int rest = length - offset;
             if (rest == 0) continue;
-            if (open == 0) _itemFirst[_itemCount++] = _segCount;
-            AddSegment(p, offset, rest);
-            _segPrepare[_segCount - 1] = _activeKind[a] == 1; // then the tensor is this one segment
+            if (open == 0) _segments.BeginItem();
+            _segments.Add(p, offset, rest, prepare: _activeKind[a] == 1); // prepare: then the tensor is this one segment
             open += rest;
             if (open >= ChunkLength * chunksPerItem) open = 0;
         }
-        _itemFirst[_itemCount] = _segCount;
+        _segments.EndItems();
     }
 
     /// <summary>
@@ -500,16 +480,6 @@ public sealed partial class Optimizer
     internal static int ChunksPerItem(long totalElements, int threads) =>
         (int)Math.Clamp(totalElements / ChunkLength / (8L * Math.Max(threads, 1)), 1, 16);
 
-    private void AddSegment(int parameter, int start, int length)
-    {
-        if (_segPrepare.Length < _segParam.Length) _segPrepare = new bool[_segParam.Length]; // Optimizer.Rows sizes the others
-        _segPrepare[_segCount] = false;
-        _segParam[_segCount] = parameter;
-        _segStart[_segCount] = start;
-        _segLength[_segCount] = length;
-        _segCount++;
-    }
-
     private void RunFused(GradientSet gradients, double loss)
     {
         if (_headReduction)
@@ -517,7 +487,7 @@ public sealed partial class Optimizer
             if (!_gradientsReduced)
             {
                 _body.Mode = BodyMode.ReduceGradients;
-                WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+                WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
             }
             FinishReductions(round: 0, loss);
         }
@@ -535,7 +505,7 @@ public sealed partial class Optimizer
         _body.InlinePrepare = _specializedPrepared && _inlinePrepare;
         _specializedPrepared = false;
         _inlinePrepare = false;
-        WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+        WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
     }
 
     private void RunMaterialized(GradientSet gradients, double loss, bool apply = true)
@@ -567,15 +537,15 @@ public sealed partial class Optimizer
             if (anyReduction)
             {
                 _body.Mode = BodyMode.ReduceUpdates;
-                WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+                WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
                 FinishReductions(round, loss);
             }
             _body.Mode = BodyMode.ElementwiseRound;
-            WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+            WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
         }
         if (!apply) return;
         _body.Mode = BodyMode.ApplyUpdates;
-        WorkerPool.Shared.Run(_body, _itemCount, Options.Threads);
+        WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
     }
 
     /// <summary>Combines the per-segment partial sums in segment order and hands each reduction its total.</summary>
@@ -583,13 +553,13 @@ public sealed partial class Optimizer
     {
         Array.Clear(_groupTotals);
         for (int a = 0; a < _activeCount; a++) _plans[_active[a]].ReductionTotal = 0;
-        for (int s = 0; s < _segCount; s++)
+        for (int s = 0; s < _segments.Count; s++)
         {
-            var plan = _plans[_segParam[s]];
+            var plan = _plans[_segments.Parameter[s]];
             if (round >= plan.RunStarts.Length || plan.Stages[plan.RunStarts[round]].Transform is not ReducingTransformation) continue;
             int group = plan.RoundGroup[round];
-            if (group >= 0) _groupTotals[group] += _segPartial[s];
-            else plan.ReductionTotal += _segPartial[s];
+            if (group >= 0) _groupTotals[group] += _segments.Partial[s];
+            else plan.ReductionTotal += _segments.Partial[s];
         }
         for (int a = 0; a < _activeCount; a++)
         {
@@ -690,52 +660,52 @@ public sealed partial class Optimizer
                 // Begin and prepare the item's small parameters first, all of them, then run their kernels back to back,
                 // rather than alternating the scattered reads of the bookkeeping with the kernels' streams (measurably
                 // faster for many small tensors; docs/PERFORMANCE.md).
-                for (int s = o._itemFirst[item], end = o._itemFirst[item + 1]; s < end; s++)
+                for (int s = o._segments.ItemFirst[item], end = o._segments.ItemFirst[item + 1]; s < end; s++)
                 {
-                    if (!o._segPrepare[s]) continue;
-                    int p = o._segParam[s];
+                    if (!o._segments.Prepare[s]) continue;
+                    int p = o._segments.Parameter[s];
                     var specialized = o._specialized[p]!;
                     specialized.BeginStep(o.StepCount, Loss, ref o._adamMemo[worker]);
                     specialized.Prepare(o._stepGradient[p]!, o._stepValues);
                 }
             }
-            for (int s = o._itemFirst[item], end = o._itemFirst[item + 1]; s < end; s++)
+            for (int s = o._segments.ItemFirst[item], end = o._segments.ItemFirst[item + 1]; s < end; s++)
             {
-                int start = o._segStart[s], length = o._segLength[s];
-                if (Mode == BodyMode.Fused && o._specialized[o._segParam[s]] is { } specialized)
+                int start = o._segments.Start[s], length = o._segments.Length[s];
+                if (Mode == BodyMode.Fused && o._specialized[o._segments.Parameter[s]] is { } specialized)
                 {
-                    if (InlinePrepare && o._segPrepare[s])
+                    if (InlinePrepare && o._segments.Prepare[s])
                     {
                         // Whole small tensors that lie right after this one in every array, with the same step
                         // scalars, go through the same kernel call: one stream instead of one per tensor.
-                        while (s + 1 < end && o._segPrepare[s + 1] && o._specialized[o._segParam[s + 1]] is { } next
+                        while (s + 1 < end && o._segments.Prepare[s + 1] && o._specialized[o._segments.Parameter[s + 1]] is { } next
                             && specialized.IsContinuedBy(next, length))
                         {
-                            length += o._segLength[++s];
+                            length += o._segments.Length[++s];
                         }
                     }
                     specialized.Run(start, length); // without reading the plan
                     o._kernelRuns[worker * KernelRunStride]++;
                     continue;
                 }
-                var plan = o._plans[o._segParam[s]];
+                var plan = o._plans[o._segments.Parameter[s]];
                 switch (Mode)
                 {
                     case BodyMode.CheckFinite:
-                        o._segBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
+                        o._segments.FirstBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
                         break;
                     case BodyMode.CheckFiniteAndReduce:
                         // One read of g for both: the segment (at most ChunkLength elements) is still in L2 for the sum.
-                        o._segBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
-                        o._segPartial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation rc
+                        o._segments.FirstBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
+                        o._segments.Partial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation rc
                             ? rc.Reduce(plan.Gradient!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.ReduceGradients:
-                        o._segPartial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation r0
+                        o._segments.Partial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation r0
                             ? r0.Reduce(plan.Gradient!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.ReduceUpdates:
-                        o._segPartial[s] = Round < plan.RunStarts.Length && plan.Stages[plan.RunStarts[Round]].Transform is ReducingTransformation r
+                        o._segments.Partial[s] = Round < plan.RunStarts.Length && plan.Stages[plan.RunStarts[Round]].Transform is ReducingTransformation r
                             ? r.Reduce(plan.Updates!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.Fused:
