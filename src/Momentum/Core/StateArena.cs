@@ -80,7 +80,8 @@ internal sealed class Slabs
         if (elements == 0 || elements >= MaxElements) return null;
         if (_slab.Length - _used < elements)
         {
-            _slab = new float[Math.Clamp(_slab.Length * 2, FirstSlabLength, LastSlabLength)];
+            // Slabs double from FirstSlabLength up to LastSlabLength, and a new one always holds the tensor asked for.
+            _slab = new float[Math.Max((int)elements, Math.Clamp(_slab.Length * 2, FirstSlabLength, LastSlabLength))];
             _used = 0;
         }
         var buffer = new RowBuffer(_slab, _used, rows, rowLength, capacityRows);
