@@ -30,7 +30,23 @@ public abstract class GradientTransformation
     /// </summary>
     /// <param name="state">This transformation's state for the parameter (null if it keeps none).</param>
     /// <param name="step">The step being taken.</param>
+    /// <remarks>It must not throw for a step that <see cref="ValidateStep"/> accepted: the engine has begun changing
+    /// state by the time it runs, and a step is taken whole or not at all.</remarks>
     public virtual void BeginStep(TransformState? state, in StepInfo step)
+    {
+    }
+
+    /// <summary>
+    /// Checks that this step can be taken, before anything changes: evaluates what <see cref="BeginStep"/> will need
+    /// (schedules at this step) and throws if it is not usable. Called for every parameter that has a gradient, for
+    /// every stage, before any state is created or begun; it must change nothing.
+    /// </summary>
+    /// <param name="state">This transformation's state for the parameter, or null (it keeps none, or this is the
+    /// parameter's first gradient and its state is not created yet: then it is as fresh state would be).</param>
+    /// <param name="step">The step being taken.</param>
+    /// <exception cref="ArithmeticException">A schedule's value at this step is NaN or ±∞; the step is refused and
+    /// nothing changed.</exception>
+    public virtual void ValidateStep(TransformState? state, in StepInfo step)
     {
     }
 
@@ -100,6 +116,26 @@ public abstract class TensorTransformation : GradientTransformation
     /// <param name="parameters">The parameter's values before this step's update.</param>
     /// <param name="step">The step being taken.</param>
     public abstract void Update(TransformState? state, Span<float> updates, ReadOnlySpan<float> parameters, in StepInfo step);
+}
+
+/// <summary>
+/// A stage whose only per-step work is one scalar of the optimizer's step count (a learning rate, a decay). The engine
+/// evaluates it once per step for every parameter at once, before any state changes (a value that is not finite
+/// refuses the step), and hands the same value to the generic stage (<see cref="StoreStepValue"/>, in place of
+/// <see cref="GradientTransformation.BeginStep"/>) and to the one-pass kernels: a parameter never runs with a value
+/// that was not computed for this step.
+/// </summary>
+internal interface IStepValueTransformation
+{
+    /// <summary>This step's value as the stage applies it.</summary>
+    /// <param name="step">The optimizer's step count.</param>
+    /// <exception cref="ArithmeticException">The schedule's value is NaN or ±∞.</exception>
+    float StepValue(long step);
+
+    /// <summary>Stores this step's value into the stage's state, as <see cref="GradientTransformation.BeginStep"/> would.</summary>
+    /// <param name="state">The stage's state for one parameter (null if it keeps none).</param>
+    /// <param name="value">The value <see cref="StepValue"/> gave for this step.</param>
+    void StoreStepValue(TransformState? state, float value);
 }
 
 /// <summary>One primitive transformation in a parameter's expanded chain, with its path for state names.</summary>

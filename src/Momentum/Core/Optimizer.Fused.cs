@@ -22,7 +22,7 @@ public sealed partial class Optimizer
         get
         {
             SyncPlans();
-            return _plans.Count(p => p.Specialized is not null);
+            return Array.FindAll(_specialized, c => c is not null).Length;
         }
     }
 
@@ -35,23 +35,21 @@ public sealed partial class Optimizer
     /// </summary>
     private sealed class SpecializedChain
     {
-        private readonly Stage[] _stages;
         private readonly Parameter _parameter;
         private readonly int _clip = -1, _scale = -1, _wd1 = -1, _core = -1, _wd2 = -1, _lr;
         private readonly ScaleByAdamTransformation? _adam;
         private readonly ScaleByAdamBFloat16Transformation? _adamBf16;
         private readonly TraceTransformation? _trace;
         private readonly int _wd1Slot = -1, _wd2Slot = -1, _lrSlot; // slots of the per-step values (Optimizer._stepValues)
-        private TransformState? _clipState, _wd1State, _coreState, _wd2State, _lrState;
+        private TransformState? _clipState, _coreState;
         private ChainScalars _k; // the transformations' constants are set once; Prepare sets the per-step values
         private float[] _p = [], _g = [], _a = [], _b = []; // this step's arrays: θ, g and the core's state tensors
         private int _pAt, _gAt, _aAt, _bAt;                 // where each tensor begins in its array
         private int _arraysVersion = -1;                    // the arrays above were read at this RowBuffer.LayoutVersion
         private RowBuffer? _arraysGradient;                 // for this gradient buffer (and these states)
 
-        private SpecializedChain(Stage[] stages, Parameter parameter, ref int s, Func<ElementwiseTransformation, int> slotOf)
+        private SpecializedChain(Stage[] stages, Parameter parameter, ref int s, Func<IStepValueTransformation, int> slotOf)
         {
-            _stages = stages;
             _parameter = parameter;
             if (s < stages.Length && stages[s].Transform is ClipByNormTransformation) _clip = s++;
             if (s < stages.Length && stages[s].Transform is ScaleTransformation) _scale = s++;
@@ -78,16 +76,16 @@ public sealed partial class Optimizer
             if (_adam is not null) (_k.B1, _k.C1, _k.B2, _k.C2, _k.Eps, _) = _adam.FusedConstants;
             if (_adamBf16 is not null) (_k.B1, _k.C1, _k.B2, _k.C2, _k.Eps) = _adamBf16.FusedConstants;
             if (_trace is not null) (_k.Decay, _k.Gain, _k.Nesterov) = _trace.FusedConstants;
-            if (_wd1 >= 0) _wd1Slot = slotOf((ElementwiseTransformation)stages[_wd1].Transform);
-            if (_wd2 >= 0) _wd2Slot = slotOf((ElementwiseTransformation)stages[_wd2].Transform);
-            _lrSlot = slotOf((ElementwiseTransformation)stages[_lr].Transform);
+            if (_wd1 >= 0) _wd1Slot = slotOf((IStepValueTransformation)stages[_wd1].Transform);
+            if (_wd2 >= 0) _wd2Slot = slotOf((IStepValueTransformation)stages[_wd2].Transform);
+            _lrSlot = slotOf((IStepValueTransformation)stages[_lr].Transform);
         }
 
         /// <summary>Returns the specialized runner for <paramref name="stages"/>, or null if they are not a recognized shape.</summary>
         /// <param name="stages">The parameter's expanded chain.</param>
         /// <param name="parameter">The parameter.</param>
         /// <param name="slotOf">Gives the slot of a learning-rate or decay stage's per-step value.</param>
-        public static SpecializedChain? TryCreate(Stage[] stages, Parameter parameter, Func<ElementwiseTransformation, int> slotOf)
+        public static SpecializedChain? TryCreate(Stage[] stages, Parameter parameter, Func<IStepValueTransformation, int> slotOf)
         {
             int s = 0;
             var chain = new SpecializedChain(stages, parameter, ref s, slotOf);
@@ -104,10 +102,7 @@ public sealed partial class Optimizer
         public void StatesChanged(TransformState?[]? states)
         {
             _clipState = _clip >= 0 ? states?[_clip] : null;
-            _wd1State = _wd1 >= 0 ? states?[_wd1] : null;
             _coreState = _core >= 0 ? states?[_core] : null;
-            _wd2State = _wd2 >= 0 ? states?[_wd2] : null;
-            _lrState = states?[_lr];
             _arraysVersion = -1;
         }
 
@@ -133,9 +128,9 @@ public sealed partial class Optimizer
         /// is processed.
         /// </summary>
         /// <param name="gradient">This step's gradient.</param>
-        /// <param name="stepValues">This step's learning rates and decays as the engine evaluated them, or null to read
-        /// them from the states (after the stages' own BeginStep, on the wrapper and row-selection paths).</param>
-        public void Prepare(RowBuffer gradient, float[]? stepValues)
+        /// <param name="stepValues">This step's learning rates and decays as the engine evaluated them (the values the
+        /// generic stages store too).</param>
+        public void Prepare(RowBuffer gradient, float[] stepValues)
         {
             int version = RowBuffer.LayoutVersion;
             bool reread = version != _arraysVersion || !ReferenceEquals(gradient, _arraysGradient);
@@ -155,7 +150,7 @@ public sealed partial class Optimizer
             }
             if (_wd1 >= 0)
             {
-                k.Wd1 = stepValues is not null ? stepValues[_wd1Slot] : ((AddDecayedWeightsTransformation)StageTransform(_wd1)).ValueFor(_wd1State);
+                k.Wd1 = stepValues[_wd1Slot];
                 k.HasWd1 = k.Wd1 != 0f;
             }
             if (_adam is not null)
@@ -178,10 +173,10 @@ public sealed partial class Optimizer
             }
             if (_wd2 >= 0)
             {
-                k.Wd2 = stepValues is not null ? stepValues[_wd2Slot] : ((AddDecayedWeightsTransformation)StageTransform(_wd2)).ValueFor(_wd2State);
+                k.Wd2 = stepValues[_wd2Slot];
                 k.HasWd2 = k.Wd2 != 0f;
             }
-            k.Lr = stepValues is not null ? stepValues[_lrSlot] : ScaleByLearningRateTransformation.ValueFor(_lrState);
+            k.Lr = stepValues[_lrSlot];
         }
 
         /// <summary>
@@ -219,7 +214,5 @@ public sealed partial class Optimizer
             else if (_trace is not null) FusedKernels.Momentum(in _k, g, p, new Span<float>(_a, _aAt + start, length));
             else FusedKernels.Plain(in _k, g, p);
         }
-
-        private GradientTransformation StageTransform(int index) => _stages[index].Transform;
     }
 }

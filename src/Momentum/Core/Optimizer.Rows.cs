@@ -170,15 +170,13 @@ public sealed partial class Optimizer
                 ThrowHelper.ThrowArgument(nameof(selection), $"Row {rows.Span[^1]} is selected for parameter '{p.Name}', which now has {p.Rows} rows.");
         }
         if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFiniteSelected(gradients, selection)) return false;
+        ValidateActive(loss, selection); // throws before anything changed
 
         for (int a = 0; a < _activeCount; a++)
         {
             var plan = _plans[_active[a]];
             plan.EnsureState();
-            var info = selection.TryGet(plan.Parameter.Index, out var rows)
-                ? new StepInfo(StepCount, plan.Parameter, loss, rows)
-                : new StepInfo(StepCount, plan.Parameter, loss);
-            for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
+            BeginGeneric(plan, StepInfoFor(plan, loss, selection));
         }
         BuildSelectedWorkItems(selection);
         RunFused(gradients, loss);

@@ -113,6 +113,7 @@ public sealed partial class Optimizer
     {
         CollectActive(gradients);
         if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFinite(gradients)) return false;
+        ValidateActive(loss); // throws before any wrapper or stage state changed
         for (int w = 0; w < _wrappers.Length; w++)
         {
             EnsureWrapperStates(w);
@@ -129,8 +130,7 @@ public sealed partial class Optimizer
         for (int a = 0; a < _activeCount; a++)
         {
             var plan = _plans[_active[a]];
-            var info = new StepInfo(StepCount, plan.Parameter, loss);
-            for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
+            BeginGeneric(plan, new StepInfo(StepCount, plan.Parameter, loss));
         }
         BuildWorkItems();
         if (!_needsUpdates)

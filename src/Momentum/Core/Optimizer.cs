@@ -41,8 +41,9 @@ public sealed partial class Optimizer
     private bool _headReduction;       // some plan's chain starts with a reduction over the gradients
     private bool _allSpecialized;      // every plan runs a specialized kernel (no generic BeginStep loop needed)
     private bool _anySpecialized;
-    private readonly List<ElementwiseTransformation> _stepValueTransforms = []; // learning rates and decays of specialized chains
-    private float[] _stepValues = [];  // their values for the current step, evaluated once per step
+    private readonly List<IStepValueTransformation> _stepValueTransforms = []; // every distinct learning-rate and decay stage
+    private float[] _stepValues = [];  // their values for the current step, evaluated once per step before anything changes
+    private bool _anyValidated;        // some plan has a stage that checks its step (GradientTransformation.ValidateStep)
     private const int PrepareItemLength = 64; // active parameters per work item of the parallel preparation
     private int _activeCount;
     private int[] _prepareList = [];           // active specialized parameters begun and prepared before the fused pass
@@ -149,18 +150,17 @@ public sealed partial class Optimizer
             if (!CheckFiniteItems(withReduction ? BodyMode.CheckFiniteAndReduce : BodyMode.CheckFinite)) return false;
             _gradientsReduced = withReduction;
         }
-        CreateMissingStates(); // after the check: a rejected step creates no state
-
-        if (_anySpecialized) EvaluateStepValues();
+        ValidateActive(loss);   // throws before anything changed
+        CreateMissingStates(); // after every check: a refused step creates no state
         if (!_allSpecialized)
         {
             for (int a = 0; a < _activeCount; a++)
             {
-                var plan = _plans[_active[a]];
-                if (plan.Specialized is not null) continue;
+                int p = _active[a];
+                if (_specialized[p] is not null) continue;
+                var plan = _plans[p];
                 plan.EnsureState();
-                var info = new StepInfo(StepCount, plan.Parameter, loss);
-                for (int s = 0; s < plan.Stages.Length; s++) plan.Stages[s].Transform.BeginStep(plan.States![s], in info);
+                BeginGeneric(plan, new StepInfo(StepCount, plan.Parameter, loss));
             }
         }
         if (_anySpecialized)
@@ -267,8 +267,8 @@ public sealed partial class Optimizer
         {
             var plan = new ParameterPlan(this, Parameters[i]);
             _plans.Add(plan);
-            _specialized[i] = plan.Specialized;
-            _summary[i] = new PlanSummary { CheckedVersion = -1, Chain = plan.Specialized is null ? (byte)0 : plan.Specialized.HasReduction ? (byte)2 : (byte)1 };
+            _summary[i] = new PlanSummary { CheckedVersion = -1 };
+            _anyValidated |= plan.ValidatedStages.Length > 0;
         }
         Array.Resize(ref _active, Parameters.Count);
         Array.Resize(ref _activeLength, Parameters.Count);
@@ -281,8 +281,17 @@ public sealed partial class Optimizer
         Array.Resize(ref _blockMissingState, _blockActive.Length);
         IsFused = _plans.TrueForAll(p => p.Fusable);
         _headReduction = _plans.Exists(p => p.RunStarts.Length > 0 && p.Stages[0].Transform is ReducingTransformation);
-        _allSpecialized = _plans.TrueForAll(p => p.Specialized is not null);
-        _anySpecialized = _plans.Exists(p => p.Specialized is not null);
+        // A parameter runs its one-pass kernel only in a fused step, decided here once for the begin, prepare and run
+        // phases alike: in a materialized step every parameter runs the generic chain (a parameter added later can turn
+        // a fused optimizer into a materialized one).
+        for (int i = 0; i < _plans.Count; i++)
+        {
+            var chain = IsFused ? _plans[i].Specialized : null;
+            _specialized[i] = chain;
+            _summary[i].Chain = chain is null ? (byte)0 : chain.HasReduction ? (byte)2 : (byte)1;
+        }
+        _allSpecialized = Array.TrueForAll(_specialized, c => c is not null);
+        _anySpecialized = Array.Exists(_specialized, c => c is not null);
         Array.Resize(ref _groupTotals, _reductionGroups.Count);
     }
 
@@ -496,9 +505,9 @@ public sealed partial class Optimizer
         {
             for (int a = 0; a < _activeCount; a++)
             {
-                var plan = _plans[_active[a]];
-                if (plan.Specialized is { } specialized && (specialized.HasReduction || !_specializedPrepared))
-                    specialized.Prepare(plan.Gradient!, _specializedPrepared ? _stepValues : null);
+                int p = _active[a];
+                if (_specialized[p] is { } specialized && (specialized.HasReduction || !_specializedPrepared))
+                    specialized.Prepare(_stepGradient[p]!, _stepValues);
             }
         }
         _body.Mode = BodyMode.Fused;
@@ -574,24 +583,48 @@ public sealed partial class Optimizer
     }
 
     /// <summary>
-    /// Evaluates, once for this step, the learning rates and decays of the specialized chains (each distinct
-    /// transformation once, instead of once per parameter; a schedule gives the same value for the same step).
+    /// The validation phase of every step (plain, wrapped and selective), after the gradient check and before any state
+    /// is created or changed: evaluates this step's values of every learning-rate and decay stage (each distinct
+    /// transformation once, not once per parameter; a schedule gives the same value for the same step) and runs
+    /// <see cref="GradientTransformation.ValidateStep"/> of every other stage that checks its step, for every active
+    /// parameter. Whatever it throws, nothing has changed.
     /// </summary>
-    private void EvaluateStepValues()
+    private void ValidateActive(double loss, RowSelection? selection = null)
     {
-        for (int i = 0; i < _stepValueTransforms.Count; i++)
+        for (int i = 0; i < _stepValueTransforms.Count; i++) _stepValues[i] = _stepValueTransforms[i].StepValue(StepCount);
+        if (!_anyValidated) return;
+        for (int a = 0; a < _activeCount; a++)
         {
-            _stepValues[i] = _stepValueTransforms[i] switch
-            {
-                ScaleByLearningRateTransformation lr => lr.StepValue(StepCount),
-                AddDecayedWeightsTransformation wd => wd.StepValue(StepCount),
-                _ => 0f,
-            };
+            var plan = _plans[_active[a]];
+            if (plan.ValidatedStages.Length == 0) continue;
+            var info = StepInfoFor(plan, loss, selection);
+            foreach (int s in plan.ValidatedStages) plan.Stages[s].Transform.ValidateStep(plan.States?[s], in info);
+        }
+    }
+
+    /// <summary>The step as one parameter's stages see it (with its selected rows in a selective step).</summary>
+    private StepInfo StepInfoFor(ParameterPlan plan, double loss, RowSelection? selection) =>
+        selection is not null && selection.TryGet(plan.Parameter.Index, out var rows)
+            ? new StepInfo(StepCount, plan.Parameter, loss, rows)
+            : new StepInfo(StepCount, plan.Parameter, loss);
+
+    /// <summary>
+    /// The begin phase of one parameter's generic chain: every stage's BeginStep, except that learning-rate and decay
+    /// stages store the value <see cref="ValidateActive"/> evaluated for this step (the one the one-pass kernels read).
+    /// </summary>
+    private void BeginGeneric(ParameterPlan plan, in StepInfo info)
+    {
+        var states = plan.States!;
+        for (int s = 0; s < plan.Stages.Length; s++)
+        {
+            int slot = plan.ValueSlots[s];
+            if (slot >= 0) _stepValueTransforms[slot].StoreStepValue(states[s], _stepValues[slot]);
+            else plan.Stages[s].Transform.BeginStep(states[s], in info);
         }
     }
 
     /// <summary>The slot of <paramref name="transform"/>'s per-step value in <see cref="_stepValues"/>.</summary>
-    private int StepValueSlot(ElementwiseTransformation transform)
+    private int StepValueSlot(IStepValueTransformation transform)
     {
         int slot = _stepValueTransforms.FindIndex(t => ReferenceEquals(t, transform));
         if (slot >= 0) return slot;
@@ -774,7 +807,9 @@ public sealed partial class Optimizer
         public readonly int[] RunStarts;    // where each round's run of stages begins
         public readonly int[] RoundGroup;   // per round: the reduction group of an all-parameter reduction, else -1
         public readonly bool Fusable;
-        public readonly SpecializedChain? Specialized; // a one-pass kernel for a recognized chain (Optimizer.Fused.cs)
+        public readonly SpecializedChain? Specialized; // a one-pass kernel for a recognized chain (Optimizer.Fused.cs), used in fused steps
+        public readonly int[] ValueSlots;      // per stage: its slot in the optimizer's step values, or -1
+        public readonly int[] ValidatedStages; // the stages (other than step-value ones) that check their step
         public RowBuffer? Updates;
         public double ReductionTotal;
         private readonly Optimizer _owner;
@@ -824,8 +859,18 @@ public sealed partial class Optimizer
                 RoundGroup[r] = Stages[RunStarts[r]].Transform is ReducingTransformation { Scope: ReductionScope.AllParameters } red
                     ? owner.ReductionGroupOf(red, r) : -1;
             Fusable = RunStarts.Length <= 1 && Array.TrueForAll(Stages, s => s.Transform is ElementwiseTransformation);
+            ValueSlots = [.. Stages.Select(s => s.Transform is IStepValueTransformation v ? owner.StepValueSlot(v) : -1)];
+            ValidatedStages = [.. Enumerable.Range(0, Stages.Length).Where(s => ValueSlots[s] < 0 && ValidatesSteps(Stages[s].Transform))];
             if (Fusable && owner.Options.SpecializedKernels) Specialized = SpecializedChain.TryCreate(Stages, parameter, owner.StepValueSlot);
         }
+
+        /// <summary>Whether <paramref name="transform"/>'s type overrides <see cref="GradientTransformation.ValidateStep"/> (cached per type).</summary>
+        private static bool ValidatesSteps(GradientTransformation transform) =>
+            s_validatesSteps.GetOrAdd(transform.GetType(), static type =>
+                type.GetMethod(nameof(GradientTransformation.ValidateStep), [typeof(TransformState), typeof(StepInfo).MakeByRefType()])!.DeclaringType
+                != typeof(GradientTransformation));
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> s_validatesSteps = new();
 
         /// <summary>Creates the state if there is none; only ever on the stepping (or calling) thread, never on a worker.</summary>
         public void EnsureState()

@@ -23,7 +23,7 @@ public static partial class Transforms
 }
 
 /// <summary><c>u ← u + λ·θ</c>.</summary>
-internal sealed class AddDecayedWeightsTransformation(Schedule weightDecay) : ElementwiseTransformation
+internal sealed class AddDecayedWeightsTransformation(Schedule weightDecay) : ElementwiseTransformation, IStepValueTransformation
 {
     private readonly float _constant = weightDecay.IsConstant ? (float)weightDecay.Evaluate(0) : 0f;
 
@@ -31,21 +31,23 @@ internal sealed class AddDecayedWeightsTransformation(Schedule weightDecay) : El
 
     public override string Name => "add_decayed_weights";
 
-    /// <summary>This step's λ as <see cref="Apply"/> uses it, for the engine's specialized kernels.</summary>
-    internal float ValueFor(TransformState? state) => state is StepScalarState s ? s.Value : _constant;
-
     public override TransformState? CreateState(Parameter parameter) => WeightDecay.IsConstant ? null : new StepScalarState(parameter);
 
-    public override void BeginStep(TransformState? state, in StepInfo step)
+    public override void BeginStep(TransformState? state, in StepInfo step) => StoreStepValue(state, StepValue(step.Step));
+
+    public override void ValidateStep(TransformState? state, in StepInfo step) => StepValue(step.Step);
+
+    /// <summary>This step's λ as BeginStep stores it (the engine evaluates it once per step).</summary>
+    public float StepValue(long step)
     {
-        if (state is StepScalarState s) s.Value = (float)WeightDecay.Evaluate(step.Step);
+        if (WeightDecay.IsConstant) return _constant;
+        double wd = WeightDecay.Evaluate(step);
+        if (!double.IsFinite(wd)) throw new ArithmeticException($"The weight decay schedule gave {wd} at step {step}; the step was refused and nothing changed.");
+        return (float)wd;
     }
 
-    /// <summary>This step's λ as BeginStep would store it (the engine evaluates it once per step).</summary>
-    internal float StepValue(long step) => WeightDecay.IsConstant ? _constant : (float)WeightDecay.Evaluate(step);
-
     /// <summary>Stores a value computed by <see cref="StepValue"/> for this step (what BeginStep does).</summary>
-    internal static void SetValue(TransformState? state, float value)
+    public void StoreStepValue(TransformState? state, float value)
     {
         if (state is StepScalarState s) s.Value = value;
     }

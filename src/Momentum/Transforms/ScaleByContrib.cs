@@ -168,12 +168,22 @@ internal sealed class ScaleByAdemamixTransformation(double b1, double b2, Schedu
 
     public override TransformState? CreateState(Parameter parameter) => new ContribMomentState(parameter, "m1", "m2", "nu");
 
+    public override void ValidateStep(TransformState? state, in StepInfo step) => SchedulesAt(state is ContribMomentState s ? s.Count : 0);
+
+    private (double Beta3, double Alpha) SchedulesAt(long count)
+    {
+        double beta3 = b3.Evaluate(count), a = alpha.Evaluate(count);
+        if (!double.IsFinite(beta3) || !double.IsFinite(a))
+            throw new ArithmeticException($"ademamix's b3 or alpha schedule is not finite at count {count}; the step was refused and nothing changed.");
+        return (beta3, a);
+    }
+
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
         var s = (ContribMomentState)state!;
-        long c = s.Count++;
-        double beta3 = b3.Evaluate(c), a = alpha.Evaluate(c);
-        if (!double.IsFinite(beta3) || !double.IsFinite(a)) throw new ArithmeticException($"ademamix's b3 or alpha schedule is not finite at count {c}.");
+        long c = s.Count;
+        var (beta3, a) = SchedulesAt(c);
+        s.Count = c + 1;
         long t = c + 1;
         s.S0 = (float)beta3;
         s.S1 = (float)(1 - beta3);

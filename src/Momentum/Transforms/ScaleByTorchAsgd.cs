@@ -58,11 +58,19 @@ internal sealed class ScaleByTorchAsgdTransformation(Schedule learningRate, doub
 
     public override TransformState? CreateState(Parameter parameter) => new ScaleByTorchAsgdState(parameter);
 
+    public override void ValidateStep(TransformState? state, in StepInfo step) => LearningRateAt(step.Step);
+
+    private double LearningRateAt(long step)
+    {
+        double lr = learningRate.Evaluate(step);
+        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step}; the step was refused and nothing changed.");
+        return lr;
+    }
+
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
         var s = (ScaleByTorchAsgdState)state!;
-        double lr = learningRate.Evaluate(step.Step);
-        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step.Step}.");
+        double lr = LearningRateAt(step.Step);
         long t = ++s.Count;
         if (t == 1)
         {

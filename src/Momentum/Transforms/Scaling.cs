@@ -43,7 +43,7 @@ internal sealed class ScaleTransformation(double factor) : ElementwiseTransforma
 }
 
 /// <summary><c>u ← ∓η_t·u</c>.</summary>
-internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, bool flipSign) : ElementwiseTransformation
+internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, bool flipSign) : ElementwiseTransformation, IStepValueTransformation
 {
     public Schedule LearningRate { get; } = learningRate;
 
@@ -51,23 +51,22 @@ internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, b
 
     public override TransformState? CreateState(Parameter parameter) => new LearningRateState(parameter, LearningRate);
 
-    public override void BeginStep(TransformState? state, in StepInfo step) => ((LearningRateState)state!).Value = StepValue(step.Step);
+    public override void BeginStep(TransformState? state, in StepInfo step) => StoreStepValue(state, StepValue(step.Step));
+
+    public override void ValidateStep(TransformState? state, in StepInfo step) => StepValue(step.Step);
 
     /// <summary>The signed learning rate of <paramref name="step"/> as BeginStep stores it (the engine evaluates it once per step).</summary>
-    internal float StepValue(long step)
+    public float StepValue(long step)
     {
         double lr = LearningRate.Evaluate(step);
-        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step}.");
+        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step}; the step was refused and nothing changed.");
         return (float)(flipSign ? -lr : lr);
     }
 
     /// <summary>Stores a value computed by <see cref="StepValue"/> for this step (what BeginStep does).</summary>
-    internal static void SetValue(TransformState? state, float value) => ((LearningRateState)state!).Value = value;
+    public void StoreStepValue(TransformState? state, float value) => ((LearningRateState)state!).Value = value;
 
     public override void Apply(TransformState? state, in Block block) => VectorMath.Scale(block.Updates, ((LearningRateState)state!).Value);
-
-    /// <summary>This step's factor as <see cref="Apply"/> uses it, for the engine's specialized kernels.</summary>
-    internal static float ValueFor(TransformState? state) => ((LearningRateState)state!).Value;
 }
 
 /// <summary>
