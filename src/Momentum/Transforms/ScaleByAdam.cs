@@ -78,9 +78,34 @@ internal sealed class ScaleByAdamState : TransformState
 /// <summary>Adam's moment rescaling; see <see cref="Transforms.ScaleByAdam"/>.</summary>
 internal sealed partial class ScaleByAdamTransformation(double b1, double b2, double eps, double epsRoot, bool amsgrad, bool nesterov,
     StepCounting stepCounting = StepCounting.PerTensor)
-    : ElementwiseTransformation
+    : ElementwiseTransformation, IFusedCore
 {
     private readonly float _b1 = (float)b1, _c1 = (float)(1 - b1), _b2 = (float)b2, _c2 = (float)(1 - b2), _eps = (float)eps;
+
+    bool IFusedCore.CanFuse => !amsgrad && stepCounting == StepCounting.PerTensor;
+
+    bool IFusedCore.HasSecondMoment => true;
+
+    int IFusedCore.StatePerSlot => 1;
+
+    void IFusedCore.SetConstants(ref ChainScalars k) => (k.B1, k.C1, k.B2, k.C2, k.Eps) = (_b1, _c1, _b2, _c2, _eps);
+
+    void IFusedCore.BeginFusedStep(TransformState state, in StepInfo step, ref AdamScalarMemo memo) => BeginStep((ScaleByAdamState)state, ref memo);
+
+    void IFusedCore.PrepareFused(TransformState state, ref ChainScalars k)
+    {
+        var s = (ScaleByAdamState)state;
+        (k.Km, k.Kg, k.SqrtBc2, k.EpsRoot) = (s.MomentScale, s.GradientScale, s.SqrtBc2, s.EpsRootTimesBc2);
+    }
+
+    FusedStateArrays IFusedCore.StateArrays(TransformState state)
+    {
+        var s = (ScaleByAdamState)state;
+        return new(s.Mu.Data, s.Mu.Offset, s.Nu.Data, s.Nu.Offset);
+    }
+
+    void IFusedCore.RunFused(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, in FusedStateArrays state, int start, int length) =>
+        FusedKernels.Adam(in k, g, p, new Span<float>(state.A, state.AAt + start, length), new Span<float>(state.B, state.BAt + start, length));
 
     public double B1 => b1;
 
@@ -89,9 +114,6 @@ internal sealed partial class ScaleByAdamTransformation(double b1, double b2, do
     public override string Name => "scale_by_adam";
 
     public StepCounting StepCounting => stepCounting;
-
-    /// <summary>The constants as <see cref="Apply"/> uses them, for the engine's specialized kernels.</summary>
-    internal (float B1, float C1, float B2, float C2, float Eps, bool Amsgrad) FusedConstants => (_b1, _c1, _b2, _c2, _eps, amsgrad);
 
     public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamState(parameter, amsgrad, stepCounting == StepCounting.PerRow);
 

@@ -57,14 +57,41 @@ internal sealed class ScaleByAdamBFloat16State : TransformState
 }
 
 /// <summary>Adam with bfloat16 moments; see <see cref="Transforms.ScaleByAdamBFloat16State"/>.</summary>
-internal sealed class ScaleByAdamBFloat16Transformation(double b1, double b2, double eps) : ElementwiseTransformation
+internal sealed class ScaleByAdamBFloat16Transformation(double b1, double b2, double eps) : ElementwiseTransformation, IFusedCore
 {
     private readonly float _b1 = (float)b1, _c1 = (float)(1 - b1), _b2 = (float)b2, _c2 = (float)(1 - b2), _eps = (float)eps;
 
     public override string Name => "scale_by_adam_bf16";
 
-    /// <summary>The float32 constants (β1, 1−β1, β2, 1−β2, ε), for the engine's one-pass kernel.</summary>
-    internal (float B1, float C1, float B2, float C2, float Eps) FusedConstants => (_b1, _c1, _b2, _c2, _eps);
+    bool IFusedCore.CanFuse => true;
+
+    bool IFusedCore.HasSecondMoment => true;
+
+    int IFusedCore.StatePerSlot => 2; // two bfloat16 values per float32 slot
+
+    void IFusedCore.SetConstants(ref ChainScalars k) => (k.B1, k.C1, k.B2, k.C2, k.Eps) = (_b1, _c1, _b2, _c2, _eps);
+
+    void IFusedCore.BeginFusedStep(TransformState state, in StepInfo step, ref AdamScalarMemo memo) => BeginStep(state, in step);
+
+    void IFusedCore.PrepareFused(TransformState state, ref ChainScalars k)
+    {
+        var s = (ScaleByAdamBFloat16State)state;
+        (k.Km, k.SqrtBc2) = (s.MomentScale, s.SqrtBc2);
+    }
+
+    FusedStateArrays IFusedCore.StateArrays(TransformState state)
+    {
+        var s = (ScaleByAdamBFloat16State)state;
+        return new(s.MuPacked.Data, s.MuPacked.Offset, s.NuPacked.Data, s.NuPacked.Offset);
+    }
+
+    void IFusedCore.RunFused(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, in FusedStateArrays state, int start, int length)
+    {
+        // Two bfloat16 values per float32 slot, starting at the tensor's first slot.
+        var m = MemoryMarshal.Cast<float, ushort>(state.A.AsSpan(state.AAt)).Slice(start, length);
+        var v = MemoryMarshal.Cast<float, ushort>(state.B.AsSpan(state.BAt)).Slice(start, length);
+        FusedKernels.AdamBFloat16(in k, g, p, m, v);
+    }
 
     public override TransformState? CreateState(Parameter parameter) => new ScaleByAdamBFloat16State(parameter);
 

@@ -46,7 +46,7 @@ internal sealed class TraceState : TransformState
 
 /// <summary>Momentum; see <see cref="Transforms.Trace"/>.</summary>
 internal sealed class TraceTransformation(double decay, bool nesterov, double dampening, StepCounting stepCounting = StepCounting.PerTensor)
-    : ElementwiseTransformation
+    : ElementwiseTransformation, IFusedCore
 {
     private readonly float _decay = (float)decay, _gain = (float)(1 - dampening);
 
@@ -54,8 +54,26 @@ internal sealed class TraceTransformation(double decay, bool nesterov, double da
 
     public StepCounting StepCounting => stepCounting;
 
-    /// <summary>The constants as <see cref="Apply"/> uses them, for the engine's specialized kernels.</summary>
-    internal (float Decay, float Gain, bool Nesterov) FusedConstants => (_decay, _gain, nesterov);
+    bool IFusedCore.CanFuse => stepCounting == StepCounting.PerTensor;
+
+    bool IFusedCore.HasSecondMoment => false;
+
+    int IFusedCore.StatePerSlot => 1;
+
+    void IFusedCore.SetConstants(ref ChainScalars k) => (k.Decay, k.Gain, k.Nesterov) = (_decay, _gain, nesterov);
+
+    void IFusedCore.BeginFusedStep(TransformState state, in StepInfo step, ref AdamScalarMemo memo) => BeginStep(state, in step);
+
+    void IFusedCore.PrepareFused(TransformState state, ref ChainScalars k) => k.First = ((TraceState)state).First;
+
+    FusedStateArrays IFusedCore.StateArrays(TransformState state)
+    {
+        var s = (TraceState)state;
+        return new(s.Trace.Data, s.Trace.Offset, [], 0);
+    }
+
+    void IFusedCore.RunFused(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, in FusedStateArrays state, int start, int length) =>
+        FusedKernels.Momentum(in k, g, p, new Span<float>(state.A, state.AAt + start, length));
 
     public override TransformState? CreateState(Parameter parameter) => new TraceState(parameter, stepCounting == StepCounting.PerRow);
 
