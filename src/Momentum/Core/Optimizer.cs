@@ -48,9 +48,9 @@ public sealed partial class Optimizer
     private int _activeCount;
     private int[] _prepareList = [];           // active specialized parameters begun and prepared before the fused pass
     private int _prepareCount;
-    private byte[] _activeKind = [];           // per active parameter: 0 generic, 1 prepared in the fused pass, 2 in the preparation pass
+    private Preparation[] _activeKind = [];    // per active parameter: how its chain is begun and prepared
     private int[] _collectIndex = [], _collectLength = []; // CollectActiveInParallel's per-block results
-    private byte[] _collectKind = [];
+    private Preparation[] _collectKind = [];
     private int[] _blockActive = [];
     private bool[] _blockMissingState = []; // per collection block: some active parameter has no state yet
     private readonly StateArena _stateArena = new(); // packs small parameters' state tensors slot by slot
@@ -288,7 +288,7 @@ public sealed partial class Optimizer
         {
             var chain = IsFused ? _plans[i].Specialized : null;
             _specialized[i] = chain;
-            _summary[i].Chain = chain is null ? (byte)0 : chain.HasReduction ? (byte)2 : (byte)1;
+            _summary[i].Chain = chain is null ? ChainKind.Generic : chain.HasReduction ? ChainKind.OnePassAfterReduction : ChainKind.OnePass;
         }
         _allSpecialized = Array.TrueForAll(_specialized, c => c is not null);
         _anySpecialized = Array.Exists(_specialized, c => c is not null);
@@ -398,8 +398,36 @@ public sealed partial class Optimizer
     }
 
     /// <summary>How a parameter's specialized chain is begun and prepared: see <see cref="_activeKind"/>.</summary>
-    private static byte PreparationKind(byte chain, int length, bool inlinePrepare) =>
-        chain == 0 ? (byte)0 : inlinePrepare && chain == 1 && length > 0 && length < ChunkLength ? (byte)1 : (byte)2;
+    private static Preparation PreparationKind(ChainKind chain, int length, bool inlinePrepare) =>
+        chain == ChainKind.Generic ? Preparation.Generic
+        : inlinePrepare && chain == ChainKind.OnePass && length > 0 && length < ChunkLength ? Preparation.InFusedPass
+        : Preparation.InPreparationPass;
+
+    /// <summary>What kind of chain a parameter runs in a step.</summary>
+    private enum ChainKind : byte
+    {
+        /// <summary>The generic chain, stage by stage.</summary>
+        Generic,
+
+        /// <summary>A one-pass kernel (<see cref="SpecializedChain"/>).</summary>
+        OnePass,
+
+        /// <summary>A one-pass kernel after a head reduction, so it is prepared once the reduction's total is known.</summary>
+        OnePassAfterReduction,
+    }
+
+    /// <summary>How and where a parameter's chain is begun and prepared in a step.</summary>
+    private enum Preparation : byte
+    {
+        /// <summary>The generic begin loop on the stepping thread.</summary>
+        Generic,
+
+        /// <summary>By the fused pass itself, just before its kernel runs (a one-segment tensor).</summary>
+        InFusedPass,
+
+        /// <summary>By the parallel preparation pass before the fused pass (several segments, or a reduction to wait for).</summary>
+        InPreparationPass,
+    }
 
     /// <summary>Builds the work items and scans the active gradients; see <see cref="CheckFiniteItems"/>.</summary>
     private bool CheckFinite(GradientSet gradients)
@@ -448,7 +476,7 @@ public sealed partial class Optimizer
                 _activeKind[a] = PreparationKind(_summary[p].Chain, _activeLength[a], inlinePrepare);
             }
             total += _activeLength[a];
-            if (_activeKind[a] == 2) _prepareList[_prepareCount++] = _active[a];
+            if (_activeKind[a] == Preparation.InPreparationPass) _prepareList[_prepareCount++] = _active[a];
         }
         int maxSegments = (int)Math.Min(int.MaxValue / 2, total / ChunkLength + 2L * _activeCount + 2);
         _segments.Reserve(maxSegments);
@@ -473,7 +501,7 @@ public sealed partial class Optimizer
             int rest = length - offset;
             if (rest == 0) continue;
             if (open == 0) _segments.BeginItem();
-            _segments.Add(p, offset, rest, prepare: _activeKind[a] == 1); // prepare: then the tensor is this one segment
+            _segments.Add(p, offset, rest, prepare: _activeKind[a] == Preparation.InFusedPass); // then the tensor is this one segment
             open += rest;
             if (open >= ChunkLength * chunksPerItem) open = 0;
         }
@@ -795,7 +823,7 @@ public sealed partial class Optimizer
         public RowBuffer? CheckedGradient; // the gradient buffer last checked to have the parameter's length,
         public int CheckedVersion;         // at this RowBuffer.LayoutVersion (-1: never),
         public int CheckedLength;          // and the parameter's length then
-        public byte Chain;                 // 0: generic; 1: specialized; 2: specialized after a head reduction
+        public ChainKind Chain;
         public bool HasState;
     }
 
