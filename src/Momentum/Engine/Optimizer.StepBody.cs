@@ -1,0 +1,162 @@
+using Momentum.Kernels;
+
+namespace Momentum;
+
+public sealed partial class Optimizer
+{
+    private enum BodyMode { Collect, CheckFinite, CheckFiniteAndReduce, ReduceGradients, Prepare, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
+
+    /// <summary>The per-work-item body; one instance per optimizer, so running it allocates nothing.</summary>
+    private sealed class StepBody(Optimizer owner) : IParallelBody
+    {
+        public BodyMode Mode;
+        public int Round;
+        public double Loss;
+        public bool InlinePrepare;
+
+        public void Run(int item, int worker)
+        {
+            var o = owner;
+            if (Mode == BodyMode.Collect)
+            {
+                int first = item * CollectBlockLength, k = first;
+                bool missing = false;
+                var gradients = o._collecting!;
+                int version = o._collectingVersion;
+                for (int i = first, end = Math.Min(first + CollectBlockLength, o._plans.Count); i < end; i++)
+                {
+                    // The buffer and length checked at an earlier step still hold if neither the buffer nor any row
+                    // count changed since; then the plan, the parameter and the buffers need not be read.
+                    ref var summary = ref o._summary[i];
+                    var gradient = gradients.MarkedBuffer(i);
+                    if (gradient is not null && (!ReferenceEquals(gradient, summary.CheckedGradient) || summary.CheckedVersion != version))
+                    {
+                        var parameter = o._plans[i].Parameter;
+                        gradient = gradients.BufferIfPresent(parameter);
+                        if (gradient is not null) (summary.CheckedGradient, summary.CheckedVersion, summary.CheckedLength) = (gradient, version, parameter.Length);
+                    }
+                    o._stepGradient[i] = gradient;
+                    if (gradient is null) continue;
+                    int length = summary.CheckedLength;
+                    o._collectIndex[k] = i;
+                    o._collectLength[k] = length;
+                    o._collectKind[k] = PreparationKind(summary.Chain, length, InlinePrepare);
+                    missing |= !summary.HasState;
+                    k++;
+                }
+                o._blockActive[item] = k - first;
+                o._blockMissingState[item] = missing;
+                return;
+            }
+            if (Mode == BodyMode.Prepare)
+            {
+                for (int a = item * PrepareItemLength, end = Math.Min(a + PrepareItemLength, o._prepareCount); a < end; a++)
+                {
+                    int p = o._prepareList[a];
+                    var chain = o._specialized[p]!;
+                    chain.BeginStep(o.StepCount, Loss, ref o._adamMemo[worker]);
+                    if (!chain.HasReduction) chain.Prepare(o._stepGradient[p]!, o._stepValues); // else after the reduction
+                }
+                return;
+            }
+            if (Mode == BodyMode.Fused && InlinePrepare)
+            {
+                // Begin and prepare the item's small parameters first, all of them, then run their kernels back to back,
+                // rather than alternating the scattered reads of the bookkeeping with the kernels' streams (measurably
+                // faster for many small tensors; docs/PERFORMANCE.md).
+                for (int s = o._segments.ItemFirst[item], end = o._segments.ItemFirst[item + 1]; s < end; s++)
+                {
+                    if (!o._segments.Prepare[s]) continue;
+                    int p = o._segments.Parameter[s];
+                    var specialized = o._specialized[p]!;
+                    specialized.BeginStep(o.StepCount, Loss, ref o._adamMemo[worker]);
+                    specialized.Prepare(o._stepGradient[p]!, o._stepValues);
+                }
+            }
+            for (int s = o._segments.ItemFirst[item], end = o._segments.ItemFirst[item + 1]; s < end; s++)
+            {
+                int start = o._segments.Start[s], length = o._segments.Length[s];
+                if (Mode == BodyMode.Fused && o._specialized[o._segments.Parameter[s]] is { } specialized)
+                {
+                    if (InlinePrepare && o._segments.Prepare[s])
+                    {
+                        // Whole small tensors that lie right after this one in every array, with the same step
+                        // scalars, go through the same kernel call: one stream instead of one per tensor.
+                        while (s + 1 < end && o._segments.Prepare[s + 1] && o._specialized[o._segments.Parameter[s + 1]] is { } next
+                            && specialized.IsContinuedBy(next, length))
+                        {
+                            length += o._segments.Length[++s];
+                        }
+                    }
+                    specialized.Run(start, length); // without reading the plan
+                    o._kernelRuns[worker * KernelRunStride]++;
+                    continue;
+                }
+                var plan = o._plans[o._segments.Parameter[s]];
+                switch (Mode)
+                {
+                    case BodyMode.CheckFinite:
+                        o._segments.FirstBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
+                        break;
+                    case BodyMode.CheckFiniteAndReduce:
+                        // One read of g for both: the segment (at most ChunkLength elements) is still in L2 for the sum.
+                        o._segments.FirstBad[s] = VectorMath.IndexOfNonFinite(plan.Gradient!.Span.Slice(start, length));
+                        o._segments.Partial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation rc
+                            ? rc.Reduce(plan.Gradient!.Span.Slice(start, length)) : 0;
+                        break;
+                    case BodyMode.ReduceGradients:
+                        o._segments.Partial[s] = plan.Stages.Length > 0 && plan.Stages[0].Transform is ReducingTransformation r0
+                            ? r0.Reduce(plan.Gradient!.Span.Slice(start, length)) : 0;
+                        break;
+                    case BodyMode.ReduceUpdates:
+                        o._segments.Partial[s] = Round < plan.RunStarts.Length && plan.Stages[plan.RunStarts[Round]].Transform is ReducingTransformation r
+                            ? r.Reduce(plan.Updates!.Span.Slice(start, length)) : 0;
+                        break;
+                    case BodyMode.Fused:
+                        Fused(plan, start, length, o._scratch[worker]);
+                        break;
+                    case BodyMode.ElementwiseRound:
+                        if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length);
+                        break;
+                    case BodyMode.ApplyUpdates:
+                        VectorMath.Add(plan.Parameter.Values.Slice(start, length), plan.Updates!.Span.Slice(start, length));
+                        break;
+                }
+            }
+        }
+
+        private static void Fused(ParameterPlan plan, int start, int length, float[] scratch)
+        {
+            var stages = plan.Stages;
+            var states = plan.States!;
+            var gradient = plan.Gradient!.Span;
+            var values = plan.Parameter.Values;
+            for (int offset = start, end = start + length; offset < end; offset += BlockLength)
+            {
+                int n = Math.Min(BlockLength, end - offset);
+                var u = scratch.AsSpan(0, n);
+                gradient.Slice(offset, n).CopyTo(u);
+                var p = values.Slice(offset, n);
+                var block = new Block(u, p, offset);
+                for (int k = 0; k < stages.Length; k++) ((ElementwiseTransformation)stages[k].Transform).Apply(states[k], in block);
+                VectorMath.Add(p, u);
+            }
+        }
+
+        private static void Elementwise(ParameterPlan plan, int round, int start, int length)
+        {
+            int first = plan.RunStarts[round];
+            int last = round + 1 < plan.RunStarts.Length ? plan.RunStarts[round + 1] : plan.Stages.Length;
+            if (plan.Stages[first].Transform is TensorTransformation) first++;
+            if (first >= last) return;
+            var updates = plan.Updates!.Span;
+            var values = plan.Parameter.Values;
+            for (int offset = start, end = start + length; offset < end; offset += BlockLength)
+            {
+                int n = Math.Min(BlockLength, end - offset);
+                var block = new Block(updates.Slice(offset, n), values.Slice(offset, n), offset);
+                for (int k = first; k < last; k++) ((ElementwiseTransformation)plan.Stages[k].Transform).Apply(plan.States![k], in block);
+            }
+        }
+    }
+}
