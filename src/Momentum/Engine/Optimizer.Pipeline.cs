@@ -333,6 +333,62 @@ public sealed partial class Optimizer
         }
     }
 
+    /// <summary>The collection phase of a plain step: the active parameters and the work items (reused when nothing changed).</summary>
+    private void Collect(GradientSet gradients)
+    {
+        if (CanReuseCollection(gradients))
+        {
+            _inlinePrepare = IsFused;
+            return;
+        }
+        CollectActiveInParallel(gradients, inlinePrepare: IsFused);
+        BuildWorkItems(inlinePrepare: IsFused, collected: true);
+        RememberCollection(gradients);
+    }
+
+    /// <summary>
+    /// The gradient check of a plain step (unless the policy is <see cref="NonFiniteGradients.Propagate"/>); false when
+    /// the step is skipped. With a reduction at the head of a fused chain, the check and the reduction's sums share one
+    /// read of g.
+    /// </summary>
+    private bool CheckGradients()
+    {
+        if (Options.NonFiniteGradients == NonFiniteGradients.Propagate) return true;
+        bool withReduction = IsFused && _headReduction;
+        if (!CheckFiniteItems(withReduction ? BodyMode.CheckFiniteAndReduce : BodyMode.CheckFinite)) return false;
+        _gradientsReduced = withReduction;
+        return true;
+    }
+
+    /// <summary>
+    /// The begin phase of a plain step: the generic chains on this thread, in parameter order; the one-pass chains on
+    /// the pool. Each one-pass parameter's begin and kernel preparation is independent of the others. A tensor that fits
+    /// in one segment is begun and prepared by the fused pass itself, just before its kernel runs (one visit of its state
+    /// instead of two); the others (several segments, or a reduction to wait for) are begun here, in fixed groups of
+    /// parameters: no result depends on which thread takes which group.
+    /// </summary>
+    private void BeginActive(double loss)
+    {
+        if (!_allSpecialized)
+        {
+            for (int a = 0; a < _activeCount; a++)
+            {
+                int p = _active[a];
+                if (_specialized[p] is not null) continue;
+                var plan = _plans[p];
+                plan.EnsureState();
+                BeginGeneric(plan, new StepInfo(StepCount, plan.Parameter, loss));
+            }
+        }
+        _body.Loss = loss;
+        if (_anySpecialized && _prepareCount > 0)
+        {
+            _body.Mode = BodyMode.Prepare;
+            WorkerPool.Shared.Run(_body, (_prepareCount + PrepareItemLength - 1) / PrepareItemLength, Options.Threads);
+        }
+        _specializedPrepared = true;
+    }
+
     /// <summary>
     /// The validation phase of every step (plain, wrapped and selective), after the gradient check and before any state
     /// is created or changed: evaluates this step's values of every learning-rate and decay stage (each distinct

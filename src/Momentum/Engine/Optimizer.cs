@@ -128,6 +128,7 @@ public sealed partial class Optimizer
     /// <param name="loss">The loss at the current parameters, for transformations that need it (NaN if unknown).</param>
     /// <returns><see langword="true"/> if the step was applied (or, under <c>multi_steps</c>, a micro-step was accumulated); <see langword="false"/> if it was skipped for non-finite gradients or rejected by <c>apply_if_finite</c> (see <see cref="StepWrapper"/>).</returns>
     /// <exception cref="NonFiniteGradientException">A gradient is not finite under <see cref="NonFiniteGradients.Throw"/>; nothing changed.</exception>
+    /// <exception cref="ArithmeticException">A schedule's value at this step (a learning rate, a weight decay) is NaN or ±∞; nothing changed.</exception>
     /// <exception cref="ArgumentException">The gradients belong to another parameter set.</exception>
     public bool Step(GradientSet gradients, double loss = double.NaN)
     {
@@ -136,47 +137,12 @@ public sealed partial class Optimizer
             ThrowHelper.ThrowArgument(nameof(gradients), "The gradients belong to another parameter set than the optimizer's.");
         SyncPlans();
         if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
-        if (CanReuseCollection(gradients)) _inlinePrepare = IsFused;
-        else
-        {
-            CollectActiveInParallel(gradients, inlinePrepare: IsFused);
-            BuildWorkItems(inlinePrepare: IsFused, collected: true);
-            RememberCollection(gradients);
-        }
-        if (Options.NonFiniteGradients != NonFiniteGradients.Propagate)
-        {
-            // With a reduction at the head of a fused chain, the check and the reduction's sums share one read of g.
-            bool withReduction = IsFused && _headReduction;
-            if (!CheckFiniteItems(withReduction ? BodyMode.CheckFiniteAndReduce : BodyMode.CheckFinite)) return false;
-            _gradientsReduced = withReduction;
-        }
-        ValidateActive(loss);   // throws before anything changed
-        CreateMissingStates(); // after every check: a refused step creates no state
-        if (!_allSpecialized)
-        {
-            for (int a = 0; a < _activeCount; a++)
-            {
-                int p = _active[a];
-                if (_specialized[p] is not null) continue;
-                var plan = _plans[p];
-                plan.EnsureState();
-                BeginGeneric(plan, new StepInfo(StepCount, plan.Parameter, loss));
-            }
-        }
-        if (_anySpecialized)
-        {
-            // Each specialized parameter's BeginStep and kernel preparation is independent of the others. A tensor that
-            // fits in one segment is begun and prepared by the fused pass itself, just before its kernel runs (one visit
-            // of its state instead of two); the others (several segments, or a reduction to wait for) are begun here, on
-            // the pool, in fixed groups of parameters: no result depends on which thread takes which group.
-            _body.Loss = loss;
-            if (_prepareCount > 0)
-            {
-                _body.Mode = BodyMode.Prepare;
-                WorkerPool.Shared.Run(_body, (_prepareCount + PrepareItemLength - 1) / PrepareItemLength, Options.Threads);
-            }
-        }
-        _specializedPrepared = true;
+        // The phases of docs/ARCHITECTURE.md ("A step"), in order; nothing changes before ValidateActive has passed.
+        Collect(gradients);
+        if (!CheckGradients()) return false;
+        ValidateActive(loss);
+        CreateMissingStates();
+        BeginActive(loss);
         Array.Clear(_kernelRuns);
         if (IsFused) RunFused(gradients, loss);
         else RunMaterialized(gradients, loss);
