@@ -1,30 +1,39 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.AcProp"/>, with Optax contrib's names and defaults.</summary>
 public sealed record AcPropOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (Optax requires it; default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>b1</c>: the decay of the first moment (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c>: the decay of the second central moment (default 0.999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c>: ε outside the square root (default 1e-16).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-16;
 
     /// <summary><c>eps_root</c>: added to s every step (default 1e-16).</summary>
+    [Spec("eps_root")]
     public double EpsRoot { get; init; } = 1e-16;
 
     /// <summary><c>weight_decay</c>: the decoupled decay λ, multiplied by η (default 0).</summary>
+    [Spec("weight_decay")]
     public Schedule WeightDecay { get; init; } = 0.0;
 
     /// <summary><c>mask</c>: which parameters to decay (true = decay); null decays all.</summary>
     public Func<Parameter, bool>? Mask { get; init; }
 
     /// <summary>Which step count the bias correction and first-step rule use (default <see cref="Momentum.StepCounting.PerTensor"/>); see docs/DYNAMIC.md.</summary>
+    [Spec("step_count")]
     public StepCounting StepCounting { get; init; }
 }
 

@@ -1,30 +1,40 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Ademamix"/>, with Optax's names and the alias's defaults.</summary>
 public sealed record AdemamixOptions
 {
     /// <summary><c>learning_rate</c> (Optax requires it; 1e-3 here).</summary>
+    [Spec("learning_rate", "lr", Required = true)]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>b1</c> (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c> (default 0.999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.999;
 
     /// <summary><c>b3</c>, the slow EMA's decay or its schedule (default 0.9999).</summary>
+    [Spec("b3")]
     public Schedule B3 { get; init; } = 0.9999;
 
     /// <summary><c>alpha</c>, the slow EMA's weight or its schedule (default 5.0, the alias's; <c>scale_by_ademamix</c> defaults to 6.0).</summary>
+    [Spec("alpha")]
     public Schedule Alpha { get; init; } = 5.0;
 
     /// <summary><c>eps</c> (default 1e-8).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>eps_root</c> (default 0).</summary>
+    [Spec("eps_root")]
     public double EpsilonRoot { get; init; }
 
     /// <summary><c>weight_decay</c>, decoupled and multiplied by the learning rate (default 0).</summary>
+    [Spec("weight_decay")]
     public Schedule WeightDecay { get; init; } = 0.0;
 }
 

@@ -1,24 +1,32 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Adopt"/>, with Optax's names and defaults.</summary>
 public sealed record AdoptOptions
 {
     /// <summary><c>learning_rate</c> (Optax requires it; 1e-3 here).</summary>
+    [Spec("learning_rate", "lr", Required = true)]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>b1</c> (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c> (default 0.9999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.9999;
 
     /// <summary><c>eps</c> (default 1e-6).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-6;
 
     /// <summary><c>nesterov</c> (default false).</summary>
+    [Spec("nesterov")]
     public bool Nesterov { get; init; }
 
     /// <summary><c>use_clipping</c>: clip the normalized gradient to ±count^¼ (default true).</summary>
+    [Spec("use_clipping")]
     public bool UseClipping { get; init; } = true;
 }
 

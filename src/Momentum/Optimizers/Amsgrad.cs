@@ -1,27 +1,36 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Amsgrad"/>, with Optax's names and defaults.</summary>
 public sealed record AmsgradOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>b1</c> (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c> (default 0.999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c> (default 1e-8).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-8;
 
     /// <summary><c>eps_root</c> (default 0).</summary>
+    [Spec("eps_root")]
     public double EpsRoot { get; init; }
 
     /// <summary><c>bias_correction_mu</c> (default true).</summary>
+    [Spec("bias_correction_mu")]
     public bool BiasCorrectionMu { get; init; } = true;
 
     /// <summary><c>bias_correction_nu</c> (default true: the maximum is over bias-corrected v̂).</summary>
+    [Spec("bias_correction_nu")]
     public bool BiasCorrectionNu { get; init; } = true;
 }
 

@@ -1,24 +1,32 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.DAdaptAdamW"/>, with Optax's names and defaults.</summary>
 public sealed record DAdaptAdamWOptions
 {
     /// <summary><c>learning_rate</c>: a multiplier (schedule) of the adapted step, 1.0 as its base (default 1.0).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1.0;
 
     /// <summary><c>betas[0]</c> (default 0.9).</summary>
+    [Spec("betas", Item = 0)]
     public double Beta1 { get; init; } = 0.9;
 
     /// <summary><c>betas[1]</c> (default 0.999).</summary>
+    [Spec("betas", Item = 1)]
     public double Beta2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c> (default 1e-8).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>estim_lr0</c>: the initial (under-)estimate d₀ (default 1e-6).</summary>
+    [Spec("estim_lr0")]
     public double EstimLr0 { get; init; } = 1e-6;
 
     /// <summary><c>weight_decay</c>: decoupled decay, scaled by the adapted step (default 0).</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 }
 

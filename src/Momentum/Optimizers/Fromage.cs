@@ -1,12 +1,16 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Fromage"/>, with Optax's names and defaults.</summary>
 public sealed record FromageOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-2).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-2;
 
     /// <summary><c>min_norm</c> (default 1e-6).</summary>
+    [Spec("min_norm")]
     public double MinNorm { get; init; } = 1e-6;
 }
 

@@ -1,24 +1,32 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Lamb"/>, with Optax's names and defaults.</summary>
 public sealed record LambOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>b1</c> (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c> (default 0.999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c> (default 1e-6).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-6;
 
     /// <summary><c>eps_root</c> (default 0).</summary>
+    [Spec("eps_root")]
     public double EpsRoot { get; init; }
 
     /// <summary><c>weight_decay</c> (default 0).</summary>
+    [Spec("weight_decay")]
     public Schedule WeightDecay { get; init; } = 0.0;
 
     /// <summary><c>mask</c>: which parameters to decay; null decays all.</summary>

@@ -1,30 +1,38 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Lars"/>, with Optax's names and defaults.</summary>
 public sealed record LarsOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1.0).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1.0;
 
     /// <summary><c>weight_decay</c>: coupled, added before the trust ratio (default 0).</summary>
+    [Spec("weight_decay")]
     public Schedule WeightDecay { get; init; } = 0.0;
 
     /// <summary><c>weight_decay_mask</c>: which parameters to decay; null decays all.</summary>
     public Func<Parameter, bool>? WeightDecayMask { get; init; }
 
     /// <summary><c>trust_coefficient</c> (default 1e-3).</summary>
+    [Spec("trust_coefficient")]
     public double TrustCoefficient { get; init; } = 1e-3;
 
     /// <summary><c>eps</c>: added to the update norm (default 0).</summary>
+    [Spec("eps")]
     public double Eps { get; init; }
 
     /// <summary><c>trust_ratio_mask</c>: which parameters get the trust ratio; null means all.</summary>
     public Func<Parameter, bool>? TrustRatioMask { get; init; }
 
     /// <summary><c>momentum</c>, applied after the learning rate (default 0.9).</summary>
+    [Spec("momentum")]
     public double Momentum { get; init; } = 0.9;
 
     /// <summary><c>nesterov</c> (default false).</summary>
+    [Spec("nesterov")]
     public bool Nesterov { get; init; }
 }
 

@@ -1,18 +1,24 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Lion"/>, with Optax's names and defaults.</summary>
 public sealed record LionOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-4).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-4;
 
     /// <summary><c>b1</c> (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c> (default 0.99).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.99;
 
     /// <summary><c>weight_decay</c>: decoupled decay (default 1e-3).</summary>
+    [Spec("weight_decay")]
     public Schedule WeightDecay { get; init; } = 1e-3;
 
     /// <summary><c>mask</c>: which parameters to decay; null decays all.</summary>

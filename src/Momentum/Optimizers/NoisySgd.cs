@@ -1,18 +1,24 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.NoisySgd"/>, with Optax's names and defaults.</summary>
 public sealed record NoisySgdOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>eta</c>: the base noise variance (default 0.01).</summary>
+    [Spec("eta")]
     public double Eta { get; init; } = 0.01;
 
     /// <summary><c>gamma</c>: the annealing exponent (default 0.55).</summary>
+    [Spec("gamma")]
     public double Gamma { get; init; } = 0.55;
 
     /// <summary><c>seed</c> (default 0).</summary>
+    [Spec("seed")]
     public long Seed { get; init; }
 }
 

@@ -1,18 +1,24 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdadelta"/>, with Optax's names and defaults.</summary>
 public sealed record OptaxAdadeltaOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default 1.0, the paper's; Optax's None — see the remarks of <see cref="Optimizers.OptaxAdadelta"/>).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1.0;
 
     /// <summary><c>rho</c> (default 0.9).</summary>
+    [Spec("rho")]
     public double Rho { get; init; } = 0.9;
 
     /// <summary><c>eps</c> (default 1e-6).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-6;
 
     /// <summary><c>weight_decay</c>: coupled L2, added to the gradient (default 0).</summary>
+    [Spec("weight_decay")]
     public Schedule WeightDecay { get; init; } = 0.0;
 
     /// <summary><c>weight_decay_mask</c>: which parameters to decay; null decays all.</summary>

@@ -1,15 +1,20 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdagrad"/>, with Optax's names and defaults.</summary>
 public sealed record OptaxAdagradOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-2).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-2;
 
     /// <summary><c>initial_accumulator_value</c> (default 0.1; torch uses 0).</summary>
+    [Spec("initial_accumulator_value")]
     public double InitialAccumulatorValue { get; init; } = 0.1;
 
     /// <summary><c>eps</c>, inside the square root (default 1e-7; torch: 1e-10 outside).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-7;
 }
 

@@ -1,24 +1,32 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdam"/> and <see cref="Optimizers.OptaxNAdam"/>, with Optax's names and defaults.</summary>
 public sealed record OptaxAdamOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (Optax requires it; default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>b1</c> (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c> (default 0.999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c>: outside the square root (default 1e-8).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-8;
 
     /// <summary><c>eps_root</c>: inside the square root (default 0).</summary>
+    [Spec("eps_root")]
     public double EpsRoot { get; init; }
 
     /// <summary><c>nesterov</c>: Dozat's Nesterov moment (default false; <see cref="Optimizers.OptaxNAdam"/> forces true).</summary>
+    [Spec("nesterov")]
     public bool Nesterov { get; init; }
 }
 

@@ -1,18 +1,24 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptaxAdamax"/>, with Optax's names and defaults.</summary>
 public sealed record OptaxAdamaxOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>b1</c> (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c> (default 0.999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c>: inside the maximum (default 1e-8).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-8;
 }
 

@@ -1,21 +1,28 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptaxRprop"/>, with Optax's names and defaults.</summary>
 public sealed record OptaxRpropOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>): the initial per-element step size, a constant (default here 1e-2).</summary>
+    [Spec("learning_rate", "lr")]
     public double LearningRate { get; init; } = 1e-2;
 
     /// <summary><c>eta_minus</c> (default 0.5).</summary>
+    [Spec("eta_minus")]
     public double EtaMinus { get; init; } = 0.5;
 
     /// <summary><c>eta_plus</c> (default 1.2).</summary>
+    [Spec("eta_plus")]
     public double EtaPlus { get; init; } = 1.2;
 
     /// <summary><c>min_step_size</c> (default 1e-6).</summary>
+    [Spec("min_step_size")]
     public double MinStepSize { get; init; } = 1e-6;
 
     /// <summary><c>max_step_size</c> (default 50).</summary>
+    [Spec("max_step_size")]
     public double MaxStepSize { get; init; } = 50;
 }
 

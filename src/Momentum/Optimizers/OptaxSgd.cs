@@ -1,15 +1,20 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptaxSgd"/>, with Optax's names and defaults.</summary>
 public sealed record OptaxSgdOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>momentum</c>: μ, or 0 for none (default 0, Optax's None).</summary>
+    [Spec("momentum")]
     public double Momentum { get; init; }
 
     /// <summary><c>nesterov</c> (default false).</summary>
+    [Spec("nesterov")]
     public bool Nesterov { get; init; }
 }
 

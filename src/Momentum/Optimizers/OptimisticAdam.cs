@@ -1,30 +1,40 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptimisticAdam"/>, with the names and defaults of Optax's <c>optimistic_adam_v2</c>.</summary>
 public sealed record OptimisticAdamOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>alpha</c> (default 1).</summary>
+    [Spec("alpha")]
     public double Alpha { get; init; } = 1;
 
     /// <summary><c>beta</c>: the optimism (default 1).</summary>
+    [Spec("beta")]
     public double Beta { get; init; } = 1;
 
     /// <summary><c>b1</c> (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c> (default 0.999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c> (default 1e-8).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-8;
 
     /// <summary><c>eps_root</c> (default 0).</summary>
+    [Spec("eps_root")]
     public double EpsRoot { get; init; }
 
     /// <summary><c>nesterov</c> (default true).</summary>
+    [Spec("nesterov")]
     public bool Nesterov { get; init; } = true;
 }
 

@@ -1,15 +1,20 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.OptimisticGradientDescent"/>, with Optax's names and defaults.</summary>
 public sealed record OptimisticGradientDescentOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>alpha</c>: the generalized optimistic coefficient α (default 1).</summary>
+    [Spec("alpha")]
     public double Alpha { get; init; } = 1;
 
     /// <summary><c>beta</c>: the optimism β (default 1).</summary>
+    [Spec("beta")]
     public double Beta { get; init; } = 1;
 }
 

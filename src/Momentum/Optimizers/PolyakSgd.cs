@@ -1,21 +1,28 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.PolyakSgd"/>, with Optax's names and defaults.</summary>
 public sealed record PolyakSgdOptions
 {
     /// <summary><c>max_learning_rate</c>: γ_max (default 1).</summary>
+    [Spec("max_learning_rate")]
     public double MaxLearningRate { get; init; } = 1;
 
     /// <summary><c>scaling</c>: s, multiplies the step (default 1).</summary>
+    [Spec("scaling")]
     public double Scaling { get; init; } = 1;
 
     /// <summary><c>f_min</c>: f*, a lower bound of the loss (default 0).</summary>
+    [Spec("f_min")]
     public double FMin { get; init; }
 
     /// <summary><c>eps</c>: added to ‖g‖² (default 0).</summary>
+    [Spec("eps")]
     public double Eps { get; init; }
 
     /// <summary><c>variant</c>: <c>sps</c> or <c>sps+</c> (default sps).</summary>
+    [Spec("variant")]
     public string Variant { get; init; } = "sps";
 }
 

@@ -1,30 +1,40 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Prodigy"/>, with Optax's names and defaults.</summary>
 public sealed record ProdigyOptions
 {
     /// <summary><c>learning_rate</c>: a multiplier (schedule) of the adapted step (default 1.0).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1.0;
 
     /// <summary><c>betas[0]</c> (default 0.9).</summary>
+    [Spec("betas", Item = 0)]
     public double Beta1 { get; init; } = 0.9;
 
     /// <summary><c>betas[1]</c> (default 0.999).</summary>
+    [Spec("betas", Item = 1)]
     public double Beta2 { get; init; } = 0.999;
 
     /// <summary><c>beta3</c>: the decay of the D estimate's sums (default null: √β2).</summary>
+    [Spec("beta3")]
     public double? Beta3 { get; init; }
 
     /// <summary><c>eps</c> (default 1e-8), multiplied by d in the denominator.</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>estim_lr0</c>: d₀ (default 1e-6).</summary>
+    [Spec("estim_lr0")]
     public double EstimLr0 { get; init; } = 1e-6;
 
     /// <summary><c>estim_lr_coef</c>: the estimates are multiplied by it (default 1).</summary>
+    [Spec("estim_lr_coef")]
     public double EstimLrCoef { get; init; } = 1.0;
 
     /// <summary><c>weight_decay</c> (default 0).</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 }
 

@@ -1,27 +1,36 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.ScheduleFreeAdamW"/>, with Optax's names and defaults.</summary>
 public sealed record ScheduleFreeAdamWOptions
 {
     /// <summary><c>learning_rate</c> (default 0.0025).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 0.0025;
 
     /// <summary><c>warmup_steps</c>: length of a linear warmup from 0 (default none); needs a constant learning rate.</summary>
+    [Spec("warmup_steps")]
     public int? WarmupSteps { get; init; }
 
     /// <summary><c>b1</c>: the interpolation β1, in (0, 1] (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>b2</c>: the second-moment decay (default 0.999).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c> (default 1e-8), outside the square root.</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>weight_decay</c>: decoupled decay, multiplied by the learning rate (default 0).</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 
     /// <summary><c>weight_lr_power</c> (default 2).</summary>
+    [Spec("weight_lr_power")]
     public double WeightLrPower { get; init; } = 2.0;
 }
 

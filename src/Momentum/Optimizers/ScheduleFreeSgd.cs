@@ -1,21 +1,28 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.ScheduleFreeSgd"/>, with Optax's names and defaults.</summary>
 public sealed record ScheduleFreeSgdOptions
 {
     /// <summary><c>learning_rate</c> (default 1.0).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1.0;
 
     /// <summary><c>warmup_steps</c>: length of a linear warmup from 0 (default none); needs a constant learning rate.</summary>
+    [Spec("warmup_steps")]
     public int? WarmupSteps { get; init; }
 
     /// <summary><c>b1</c>: the interpolation β1, in (0, 1] (default 0.9).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.9;
 
     /// <summary><c>weight_decay</c>: L2 term added to the gradient before the SGD step (default none).</summary>
+    [Spec("weight_decay")]
     public double? WeightDecay { get; init; }
 
     /// <summary><c>weight_lr_power</c>: the averaging weight is <c>max_lr^power</c> (default 2).</summary>
+    [Spec("weight_lr_power")]
     public double WeightLrPower { get; init; } = 2.0;
 }
 

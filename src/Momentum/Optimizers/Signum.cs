@@ -1,12 +1,16 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Signum"/>, with Optax's names and defaults.</summary>
 public sealed record SignumOptions
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>beta</c>: the momentum decay (default 0.9).</summary>
+    [Spec("beta")]
     public double Beta { get; init; } = 0.9;
 }
 

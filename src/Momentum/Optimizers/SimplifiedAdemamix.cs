@@ -1,27 +1,36 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.SimplifiedAdemamix"/>, with Optax's names and defaults.</summary>
 public sealed record SimplifiedAdemamixOptions
 {
     /// <summary><c>learning_rate</c> (Optax requires it; 1e-3 here).</summary>
+    [Spec("learning_rate", "lr", Required = true)]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>b1</c> (default 0.99).</summary>
+    [Spec("b1")]
     public double B1 { get; init; } = 0.99;
 
     /// <summary><c>b2</c> (default 0.95).</summary>
+    [Spec("b2")]
     public double B2 { get; init; } = 0.95;
 
     /// <summary><c>alpha</c> (default 0).</summary>
+    [Spec("alpha")]
     public double Alpha { get; init; }
 
     /// <summary><c>eps</c> (default 1e-8).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>eps_root</c> (default 0).</summary>
+    [Spec("eps_root")]
     public double EpsilonRoot { get; init; }
 
     /// <summary><c>weight_decay</c> (default 0).</summary>
+    [Spec("weight_decay")]
     public Schedule WeightDecay { get; init; } = 0.0;
 }
 

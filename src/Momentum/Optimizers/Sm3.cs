@@ -1,12 +1,16 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Sm3"/>, with Optax's names and defaults.</summary>
 public sealed record Sm3Options
 {
     /// <summary><c>learning_rate</c> (or <c>lr</c>) (default here 1e-3).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>momentum</c>: the decay of the output EMA, SM3's β1 (default 0.9).</summary>
+    [Spec("momentum")]
     public double Momentum { get; init; } = 0.9;
 }
 

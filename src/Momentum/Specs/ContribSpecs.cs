@@ -16,91 +16,17 @@ internal static class ContribSpecs
 
     private static void RegisterOptimizers(SpecRegistry r)
     {
-        r.Register("adopt", "optax.contrib.adopt(learning_rate, b1=0.9, b2=0.9999, eps=1e-6, nesterov=false, use_clipping=true)", "adopt(learning_rate=0.01, b1=0.8, nesterov=true)", a =>
-            Optimizers.Adopt(new AdoptOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, null),
-                B1 = a.Number("b1", 0.9),
-                B2 = a.Number("b2", 0.9999),
-                Epsilon = a.Number("eps", 1e-6),
-                Nesterov = a.Bool("nesterov", false),
-                UseClipping = a.Bool("use_clipping", true),
-            }));
-        r.Register("ademamix", "optax.contrib.ademamix(learning_rate, b1=0.9, b2=0.999, b3=0.9999, alpha=5.0, eps=1e-8, eps_root=0, weight_decay=0)", "ademamix(learning_rate=0.01, b3=0.99, alpha=3, weight_decay=0.01)", a =>
-            Optimizers.Ademamix(new AdemamixOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, null),
-                B1 = a.Number("b1", 0.9),
-                B2 = a.Number("b2", 0.999),
-                B3 = a.Schedule("b3", 0.9999),
-                Alpha = a.Schedule("alpha", 5.0),
-                Epsilon = a.Number("eps", 1e-8),
-                EpsilonRoot = a.Number("eps_root", 0),
-                WeightDecay = a.Schedule("weight_decay", 0),
-            }));
-        r.Register("simplified_ademamix", "optax.contrib.simplified_ademamix(learning_rate, b1=0.99, b2=0.95, alpha=0, eps=1e-8, eps_root=0, weight_decay=0)", "simplified_ademamix(learning_rate=0.01, alpha=2, weight_decay=0.01)", a =>
-            Optimizers.SimplifiedAdemamix(new SimplifiedAdemamixOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, null),
-                B1 = a.Number("b1", 0.99),
-                B2 = a.Number("b2", 0.95),
-                Alpha = a.Number("alpha", 0),
-                Epsilon = a.Number("eps", 1e-8),
-                EpsilonRoot = a.Number("eps_root", 0),
-                WeightDecay = a.Schedule("weight_decay", 0),
-            }));
-        r.Register("schedule_free_sgd", "optax.contrib.schedule_free_sgd(learning_rate=1.0, warmup_steps=none, b1=0.9, weight_decay=none, weight_lr_power=2)", "schedule_free_sgd(learning_rate=0.5, warmup_steps=2, b1=0.8, weight_decay=0.01)", a =>
-            Optimizers.ScheduleFreeSgd(new ScheduleFreeSgdOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, 1.0),
-                WarmupSteps = OptionalInt(a, "warmup_steps"),
-                B1 = a.Number("b1", 0.9),
-                WeightDecay = a.OptionalNumber("weight_decay"),
-                WeightLrPower = a.Number("weight_lr_power", 2.0),
-            }));
-        r.Register("schedule_free_adamw", "optax.contrib.schedule_free_adamw(learning_rate=0.0025, warmup_steps=none, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0, weight_lr_power=2)", "schedule_free_adamw(learning_rate=0.01, warmup_steps=2, b1=0.8, weight_decay=0.01)", a =>
-            Optimizers.ScheduleFreeAdamW(new ScheduleFreeAdamWOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, 0.0025),
-                WarmupSteps = OptionalInt(a, "warmup_steps"),
-                B1 = a.Number("b1", 0.9),
-                B2 = a.Number("b2", 0.999),
-                Epsilon = a.Number("eps", 1e-8),
-                WeightDecay = a.Number("weight_decay", 0),
-                WeightLrPower = a.Number("weight_lr_power", 2.0),
-            }));
+        r.Register<AdoptOptions>("adopt", "optax.contrib.adopt", "adopt(learning_rate=0.01, b1=0.8, nesterov=true)", Optimizers.Adopt);
+        r.Register<AdemamixOptions>("ademamix", "optax.contrib.ademamix", "ademamix(learning_rate=0.01, b3=0.99, alpha=3, weight_decay=0.01)", Optimizers.Ademamix);
+        r.Register<SimplifiedAdemamixOptions>("simplified_ademamix", "optax.contrib.simplified_ademamix", "simplified_ademamix(learning_rate=0.01, alpha=2, weight_decay=0.01)", Optimizers.SimplifiedAdemamix);
+        r.Register<ScheduleFreeSgdOptions>("schedule_free_sgd", "optax.contrib.schedule_free_sgd", "schedule_free_sgd(learning_rate=0.5, warmup_steps=2, b1=0.8, weight_decay=0.01)", Optimizers.ScheduleFreeSgd);
+        r.Register<ScheduleFreeAdamWOptions>("schedule_free_adamw", "optax.contrib.schedule_free_adamw", "schedule_free_adamw(learning_rate=0.01, warmup_steps=2, b1=0.8, weight_decay=0.01)", Optimizers.ScheduleFreeAdamW);
     }
 
     private static void RegisterLearningRateFree(SpecRegistry r)
     {
-        r.Register("dadapt_adamw", "optax.contrib.dadapt_adamw(learning_rate=1.0, betas=(0.9, 0.999), eps=1e-8, estim_lr0=1e-6, weight_decay=0)", "dadapt_adamw(learning_rate=1.0, betas=(0.8, 0.99), estim_lr0=1e-5, weight_decay=0.01)", a =>
-        {
-            var betas = a.Numbers("betas", [0.9, 0.999]);
-            return Optimizers.DAdaptAdamW(new DAdaptAdamWOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, 1.0),
-                Beta1 = betas[0],
-                Beta2 = betas[1],
-                Epsilon = a.Number("eps", 1e-8),
-                EstimLr0 = a.Number("estim_lr0", 1e-6),
-                WeightDecay = a.Number("weight_decay", 0),
-            });
-        });
-        r.Register("prodigy", "optax.contrib.prodigy(learning_rate=1.0, betas=(0.9, 0.999), beta3=none, eps=1e-8, estim_lr0=1e-6, estim_lr_coef=1, weight_decay=0)", "prodigy(learning_rate=1.0, betas=(0.8, 0.99), estim_lr0=1e-5, weight_decay=0.01)", a =>
-        {
-            var betas = a.Numbers("betas", [0.9, 0.999]);
-            return Optimizers.Prodigy(new ProdigyOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, 1.0),
-                Beta1 = betas[0],
-                Beta2 = betas[1],
-                Beta3 = a.OptionalNumber("beta3"),
-                Epsilon = a.Number("eps", 1e-8),
-                EstimLr0 = a.Number("estim_lr0", 1e-6),
-                EstimLrCoef = a.Number("estim_lr_coef", 1.0),
-                WeightDecay = a.Number("weight_decay", 0),
-            });
-        });
+        r.Register<DAdaptAdamWOptions>("dadapt_adamw", "optax.contrib.dadapt_adamw", "dadapt_adamw(learning_rate=1.0, betas=(0.8, 0.99), estim_lr0=1e-5, weight_decay=0.01)", o => Optimizers.DAdaptAdamW(o));
+        r.Register<ProdigyOptions>("prodigy", "optax.contrib.prodigy", "prodigy(learning_rate=1.0, betas=(0.8, 0.99), estim_lr0=1e-5, weight_decay=0.01)", o => Optimizers.Prodigy(o));
         r.Register("dog", "optax.contrib.dog(learning_rate=1.0, init_step=(\"heuristic\", 1e-6), eps=1e-8, weight_decay=none)", "dog(learning_rate=1.0, init_step=('heuristic', 1e-5), weight_decay=0.01)", a =>
         {
             var (kind, value) = InitStep(a);
@@ -109,38 +35,22 @@ internal static class ContribSpecs
         r.Register("cocob", "optax.contrib.cocob(learning_rate=1.0, alpha=100, eps=1e-8, weight_decay=0)", "cocob(learning_rate=1.0, alpha=50, weight_decay=0.01)", a =>
             Optimizers.Cocob(FoundationSpecs.LearningRate(a, 1.0), a.Number("alpha", 100), a.Number("eps", 1e-8), a.Number("weight_decay", 0)));
         r.Register("scale_by_cocob", "scale_by_cocob(alpha=100, eps=1e-8)", "scale_by_cocob(alpha=50)", a => Transforms.ScaleByCocob(a.Number("alpha", 100), a.Number("eps", 1e-8)));
-        r.Register("muon", "optax.contrib.muon(learning_rate, ns_coeffs=(3.4445, -4.775, 2.0315) or \"standard\"/\"dion\", ns_steps=5, beta=0.95, eps=1e-8, weight_decay=0, nesterov=true, adaptive=false, adam_b1=0.9, adam_b2=0.999, adam_eps_root=0, adam_weight_decay=0, adam_learning_rate=none, consistent_rms=none)", "muon(learning_rate=0.02)", a =>
-            Optimizers.Muon(new MuonOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, null),
-                NsCoefficients = NsCoefficients(a),
-                NsSteps = (int)a.Integer("ns_steps", 5),
-                Beta = a.Number("beta", 0.95),
-                Epsilon = a.Number("eps", 1e-8),
-                WeightDecay = a.Schedule("weight_decay", 0),
-                Nesterov = a.Bool("nesterov", true),
-                Adaptive = a.Bool("adaptive", false),
-                AdamB1 = a.Number("adam_b1", 0.9),
-                AdamB2 = a.Number("adam_b2", 0.999),
-                AdamEpsRoot = a.Number("adam_eps_root", 0),
-                AdamWeightDecay = a.Schedule("adam_weight_decay", 0),
-                AdamLearningRate = a.OptionalSchedule("adam_learning_rate"),
-                ConsistentRms = a.OptionalNumber("consistent_rms"),
-            }));
+        r.Register<MuonOptions>("muon", "optax.contrib.muon", "muon(learning_rate=0.02)", (a, o) => Optimizers.Muon(o with { NsCoefficients = NsCoefficients(a, o.NsCoefficients) }), "ns_coeffs may also be \"standard\" or \"dion\"");
         r.Register("scale_by_muon", "scale_by_muon(ns_coeffs=\"standard\", ns_steps=5, beta=0.95, eps=1e-8, nesterov=true, adaptive=false): each parameter as its rows × row-length matrix", "scale_by_muon(ns_steps=3, beta=0.9)", a =>
-            Transforms.ScaleByMuon(NsCoefficients(a), (int)a.Integer("ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
+            Transforms.ScaleByMuon(NsCoefficients(a, Transforms.MuonStandardCoefficients), (int)a.Integer("ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
         r.Register("scale_by_shape", "scale_by_shape(consistent_rms=none): sqrt(max(1, fan_out/fan_in))", "scale_by_shape(consistent_rms=0.2)", a => Transforms.ScaleByShape(a.OptionalNumber("consistent_rms")));
         r.Register("dowg", "optax.contrib.dowg(learning_rate=1.0, init_estim_sq_dist=none, eps=1e-4, weight_decay=none)", "dowg(learning_rate=1.0, eps=1e-3, weight_decay=0.01)", a =>
             Optimizers.Dowg(FoundationSpecs.LearningRate(a, 1.0), a.OptionalNumber("init_estim_sq_dist"), a.Number("eps", 1e-4), a.OptionalNumber("weight_decay")));
     }
 
-    private static IReadOnlyList<(double A, double B, double C)> NsCoefficients(SpecArguments a)
+    /// <summary>Reads <c>ns_coeffs</c>: a triple, a list of triples, or a preset name; <paramref name="defaultValue"/> when absent.</summary>
+    private static IReadOnlyList<(double A, double B, double C)> NsCoefficients(SpecArguments a, IReadOnlyList<(double A, double B, double C)> defaultValue)
     {
         var raw = a.Raw("ns_coeffs");
         switch (raw)
         {
             case null:
-                return Transforms.MuonStandardCoefficients;
+                return defaultValue;
             case SpecString name:
                 try
                 {
@@ -250,8 +160,6 @@ internal static class ContribSpecs
         if (v is < int.MinValue or > int.MaxValue) throw new SpecException(a.Position, $"argument '{key}' of '{a.Name}' is out of range");
         return (int)v;
     }
-
-    private static int? OptionalInt(SpecArguments a, string key) => a.Has(key) ? RequiredInt(a, key) : null;
 
     /// <summary>Reads a mask as a regular expression matched against parameter names.</summary>
     private static Func<Parameter, bool> Mask(SpecArguments a, string key)

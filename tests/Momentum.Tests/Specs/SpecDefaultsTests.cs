@@ -1,3 +1,7 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using Momentum.Specs;
 using Momentum.Tests.Engine;
 
@@ -5,7 +9,8 @@ namespace Momentum.Tests.Specs;
 
 /// <summary>
 /// An optimizer's options record is the one home of its defaults: the spec with no arguments builds the same numbers as
-/// the C# factory with <c>new XOptions()</c>.
+/// the C# factory with <c>new XOptions()</c>, and the registry's summary lists the record's defaults, each of which the
+/// spec really uses.
 /// </summary>
 public class SpecDefaultsTests
 {
@@ -87,6 +92,148 @@ public class SpecDefaultsTests
         var fromSpec = Run(SpecRegistry.Default.Create(spec));
         var fromRecord = Run(s_byRecord[name]());
         EngineTestData.AssertSameBits(fromRecord, fromSpec, spec);
+    }
+
+    [Fact]
+    public void EveryNameWithAnOptionsRecord_IsChecked()
+    {
+        var bound = SpecRegistry.Default.Transformations.Select(t => t.Name).Where(n => SpecRegistry.Default.BindingOf(n) is not null).ToHashSet();
+        Assert.Contains("adan", bound);
+        Assert.Equal(bound.Order(StringComparer.Ordinal), s_byRecord.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(RecordNames))]
+    public void Summary_ListsTheRecordsDefaults(string name)
+    {
+        var (type, binding) = SpecRegistry.Default.BindingOf(name)!.Value;
+        var defaults = Activator.CreateInstance(type)!;
+        var signature = Signature(name);
+        Assert.Equal(binding.Keywords.Select(k => k.Names[0]), signature.Arguments.Select(a => a.Key ?? ((SpecCall)a.Value).Name));
+        foreach (var argument in signature.Arguments)
+        {
+            string key = argument.Key ?? ((SpecCall)argument.Value).Name;
+            var properties = type.GetProperties()
+                .Where(p => p.GetCustomAttribute<SpecAttribute>() is { } s && s.Names[0] == key)
+                .OrderBy(p => p.GetCustomAttribute<SpecAttribute>()!.Item)
+                .ToList();
+            Assert.NotEmpty(properties);
+            if (argument.Key is null)
+            {
+                Assert.All(properties, p => Assert.True(p.GetCustomAttribute<SpecAttribute>()!.Required, $"{name}: {key} is listed without a default"));
+                continue;
+            }
+            object? value = properties.Count == 1 ? properties[0].GetValue(defaults) : properties.Select(p => p.GetValue(defaults)).ToArray();
+            AssertSpecText(argument.Value, value, $"{name}: {key}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RecordNames))]
+    public void Summary_EachListedDefault_StepsAsTheSpecWithoutIt(string name)
+    {
+        string required = s_requiredArguments.GetValueOrDefault(name, "");
+        var expected = Run(SpecRegistry.Default.Create($"{name}({required})"));
+        string summary = SpecRegistry.Default.Transformations.Single(t => t.Name == name).Summary;
+        string arguments = summary[(summary.IndexOf('(') + 1)..SignatureEnd(summary)];
+        int checkedCount = 0;
+        // A default of none cannot be written in a spec (none is the absence of the argument).
+        foreach (var argument in Signature(name).Arguments.Where(a => a.Key is not null && a.Value is not SpecCall { Name: "none" }))
+        {
+            string text = ArgumentText(arguments, argument.Key!);
+            string spec = $"{name}({(required.Length > 0 ? required + ", " : "")}{text})";
+            EngineTestData.AssertSameBits(expected, Run(SpecRegistry.Default.Create(spec)), spec);
+            checkedCount++;
+        }
+        Assert.True(checkedCount > 0, $"{name}: the summary lists no default");
+    }
+
+    /// <summary>The summary's signature, <c>title(key=default, ...)</c>, parsed as a spec call.</summary>
+    private static SpecCall Signature(string name)
+    {
+        string summary = SpecRegistry.Default.Transformations.Single(t => t.Name == name).Summary;
+        return SpecParser.Parse(summary[..(SignatureEnd(summary) + 1)]);
+    }
+
+    /// <summary>The index of the parenthesis that closes the summary's signature (quotes and nested tuples skipped).</summary>
+    private static int SignatureEnd(string summary)
+    {
+        int depth = 0;
+        char quote = '\0';
+        for (int i = 0; i < summary.Length; i++)
+        {
+            char c = summary[i];
+            if (quote != '\0')
+            {
+                if (c == quote) quote = '\0';
+                continue;
+            }
+            if (c is '\'' or '"') quote = c;
+            else if (c == '(') depth++;
+            else if (c == ')' && --depth == 0) return i;
+        }
+        throw new InvalidOperationException($"unbalanced summary: {summary}");
+    }
+
+    /// <summary>The text <c>key=value</c> of one argument inside the signature's argument list.</summary>
+    private static string ArgumentText(string arguments, string key)
+    {
+        int start = arguments.StartsWith(key + "=", StringComparison.Ordinal) ? 0 : arguments.IndexOf(", " + key + "=", StringComparison.Ordinal) + 2;
+        Assert.True(start >= 0 && arguments.AsSpan(start).StartsWith(key + "="), key);
+        int depth = 0;
+        for (int i = start; i < arguments.Length; i++)
+        {
+            if (arguments[i] is '(' or '[') depth++;
+            else if (arguments[i] is ')' or ']') depth--;
+            else if (arguments[i] == ',' && depth == 0) return arguments[start..i];
+        }
+        return arguments[start..];
+    }
+
+    /// <summary>Asserts that spec text (as the summary wrote it) denotes a record value.</summary>
+    private static void AssertSpecText(SpecValue text, object? value, string context)
+    {
+        switch (value)
+        {
+            case null:
+                Assert.True(text is SpecCall { Name: "none", Arguments.Count: 0 }, $"{context}: expected none");
+                break;
+            case Schedule schedule:
+                Assert.True(schedule.IsConstant, context);
+                AssertSpecText(text, schedule.Evaluate(0), context);
+                break;
+            case double or int or long:
+                Assert.Equal(Convert.ToDouble(value, CultureInfo.InvariantCulture), Assert.IsType<SpecNumber>(text).Value);
+                break;
+            case bool b:
+                Assert.Equal(b, Assert.IsType<SpecBool>(text).Value);
+                break;
+            case string s:
+                Assert.Equal(s, Assert.IsType<SpecString>(text).Value);
+                break;
+            case Enum e:
+                Assert.Equal(e, Enum.Parse(e.GetType(), Assert.IsType<SpecString>(text).Value.Replace("_", ""), ignoreCase: true));
+                break;
+            case ITuple tuple:
+                var items = Assert.IsType<SpecList>(text).Items;
+                Assert.Equal(tuple.Length, items.Count);
+                for (int i = 0; i < items.Count; i++) AssertSpecText(items[i], tuple[i], context);
+                break;
+            case IEnumerable list:
+                var values = list.Cast<object?>().ToList();
+                if (values.Count == 1)
+                {
+                    AssertSpecText(text, values[0], context);
+                    break;
+                }
+                var listed = Assert.IsType<SpecList>(text).Items;
+                Assert.Equal(values.Count, listed.Count);
+                for (int i = 0; i < values.Count; i++) AssertSpecText(listed[i], values[i], context);
+                break;
+            default:
+                Assert.Fail($"{context}: no check for a {value.GetType().Name}");
+                break;
+        }
     }
 
     /// <summary>Four steps on a matrix (Muon's path), a vector and a scalar; the loss is given for Polyak's step size.</summary>
