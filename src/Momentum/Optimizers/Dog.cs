@@ -1,3 +1,5 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>How <see cref="Optimizers.Dog"/> chooses its first step (Optax's <c>init_step</c> tag).</summary>
@@ -13,31 +15,51 @@ public enum DogInitStep
     LearningRate,
 }
 
+/// <summary>The hyperparameters of <see cref="Optimizers.Dog"/>, with Optax's names and defaults.</summary>
+public sealed record DogOptions
+{
+    /// <summary><c>learning_rate</c> (or <c>lr</c>): a multiplier (schedule) of the DoG step (default 1).</summary>
+    [Spec("learning_rate", "lr")]
+    public Schedule LearningRate { get; init; } = 1.0;
+
+    /// <summary><c>init_step[0]</c>: how the first step is chosen (default <see cref="DogInitStep.Heuristic"/>).</summary>
+    [Spec("init_step", Item = 0, Custom = true)]
+    public DogInitStep InitStep { get; init; }
+
+    /// <summary><c>init_step[1]</c>: its value (default 1e-6); &gt; 0.</summary>
+    [Spec("init_step", Item = 1, Custom = true)]
+    public double InitStepValue { get; init; } = 1e-6;
+
+    /// <summary><c>eps</c>: ε added to the sum of squared gradient norms (default 1e-8).</summary>
+    [Spec("eps")]
+    public double Epsilon { get; init; } = 1e-8;
+
+    /// <summary><c>weight_decay</c>: an L2 term added to the gradient first (<c>add_decayed_weights</c>); null (the default) for none.</summary>
+    [Spec("weight_decay")]
+    public double? WeightDecay { get; init; }
+}
+
 public static partial class Optimizers
 {
     /// <summary>Distance over Gradients (Ivgi et al., 2023, https://arxiv.org/abs/2302.12022), Optax's <c>contrib.dog</c>.</summary>
-    /// <param name="learningRate">A multiplier (schedule) of the DoG step (default 1).</param>
-    /// <param name="initStep">How the first step is chosen (default <see cref="DogInitStep.Heuristic"/>).</param>
-    /// <param name="initStepValue">Its value (default 1e-6); &gt; 0.</param>
-    /// <param name="eps">ε added to the sum of squared gradient norms (default 1e-8).</param>
-    /// <param name="weightDecay">Optional L2 term added to the gradient first (<c>add_decayed_weights</c>).</param>
+    /// <param name="options">The hyperparameters; <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range.</exception>
     /// <remarks>
     /// <c>r = ‖θ − θ₀‖</c> and <c>G ← G + ‖g‖²</c> over every parameter (θ₀, slot <c>init_params</c>, is a parameter's
     /// value at its first step); <c>r̄ ← max(r̄, r)</c> with <c>r̄₀ = r_ε</c>; <c>η = r̄/√(G + ε)</c> (the first step
-    /// uses <paramref name="initStepValue"/> under <see cref="DogInitStep.LearningRate"/>); <c>u = −lr·η·g</c>. A
+    /// uses <see cref="DogOptions.InitStepValue"/> under <see cref="DogInitStep.LearningRate"/>); <c>u = −lr·η·g</c>. A
     /// whole-step optimizer: it must be outermost.
     /// </remarks>
-    public static GradientTransformation Dog(Schedule? learningRate = null, DogInitStep initStep = DogInitStep.Heuristic, double initStepValue = 1e-6,
-        double eps = 1e-8, double? weightDecay = null)
+    public static GradientTransformation Dog(DogOptions? options = null)
     {
-        learningRate ??= 1.0;
-        ValidateLearningRate(learningRate);
-        if (!Enum.IsDefined(initStep)) ThrowHelper.ThrowArgumentOutOfRange(nameof(initStep), (int)initStep, "is not a defined init_step");
-        PositiveFinite(initStepValue, "init_step");
-        Transforms.ValidateEpsilon(eps, nameof(eps));
-        if (weightDecay is { } wd) ValidateWeightDecay(wd);
-        return new DogTransformation(weightDecay is { } λ ? Transforms.AddDecayedWeights(λ) : Transforms.Identity(), learningRate, initStep, initStepValue, eps, weighted: false);
+        options ??= new DogOptions();
+        ValidateLearningRate(options.LearningRate);
+        if (!Enum.IsDefined(options.InitStep)) ThrowHelper.ThrowArgumentOutOfRange("initStep", (int)options.InitStep, "is not a defined init_step");
+        PositiveFinite(options.InitStepValue, "init_step");
+        Transforms.ValidateEpsilon(options.Epsilon, "eps");
+        if (options.WeightDecay is { } wd) ValidateWeightDecay(wd);
+        return new DogTransformation(options.WeightDecay is { } λ ? Transforms.AddDecayedWeights(λ) : Transforms.Identity(), options.LearningRate,
+            options.InitStep, options.InitStepValue, options.Epsilon, weighted: false);
     }
 }
 

@@ -27,20 +27,18 @@ internal static class ContribSpecs
     {
         r.Register<DAdaptAdamWOptions>("dadapt_adamw", "optax.contrib.dadapt_adamw", "dadapt_adamw(learning_rate=1.0, betas=(0.8, 0.99), estim_lr0=1e-5, weight_decay=0.01)", o => Optimizers.DAdaptAdamW(o));
         r.Register<ProdigyOptions>("prodigy", "optax.contrib.prodigy", "prodigy(learning_rate=1.0, betas=(0.8, 0.99), estim_lr0=1e-5, weight_decay=0.01)", o => Optimizers.Prodigy(o));
-        r.Register("dog", "optax.contrib.dog(learning_rate=1.0, init_step=(\"heuristic\", 1e-6), eps=1e-8, weight_decay=none)", "dog(learning_rate=1.0, init_step=('heuristic', 1e-5), weight_decay=0.01)", a =>
+        r.Register<DogOptions>("dog", "optax.contrib.dog", "dog(learning_rate=1.0, init_step=('heuristic', 1e-5), weight_decay=0.01)", (a, o) =>
         {
-            var (kind, value) = InitStep(a);
-            return Optimizers.Dog(FoundationSpecs.LearningRate(a, 1.0), kind, value, a.Number("eps", 1e-8), a.OptionalNumber("weight_decay"));
+            var (kind, value) = InitStep(a, o.InitStep, o.InitStepValue);
+            return Optimizers.Dog(o with { InitStep = kind, InitStepValue = value });
         });
-        r.Register("cocob", "optax.contrib.cocob(learning_rate=1.0, alpha=100, eps=1e-8, weight_decay=0)", "cocob(learning_rate=1.0, alpha=50, weight_decay=0.01)", a =>
-            Optimizers.Cocob(FoundationSpecs.LearningRate(a, 1.0), a.Number("alpha", 100), a.Number("eps", 1e-8), a.Number("weight_decay", 0)));
+        r.Register<CocobOptions>("cocob", "optax.contrib.cocob", "cocob(learning_rate=1.0, alpha=50, weight_decay=0.01)", Optimizers.Cocob);
         r.Register("scale_by_cocob", "scale_by_cocob(alpha=100, eps=1e-8)", "scale_by_cocob(alpha=50)", a => Transforms.ScaleByCocob(a.Number("alpha", 100), a.Number("eps", 1e-8)));
         r.Register<MuonOptions>("muon", "optax.contrib.muon", "muon(learning_rate=0.02)", (a, o) => Optimizers.Muon(o with { NsCoefficients = NsCoefficients(a, o.NsCoefficients) }), "ns_coeffs may also be \"standard\" or \"dion\"");
         r.Register("scale_by_muon", "scale_by_muon(ns_coeffs=\"standard\", ns_steps=5, beta=0.95, eps=1e-8, nesterov=true, adaptive=false): each parameter as its rows × row-length matrix", "scale_by_muon(ns_steps=3, beta=0.9)", a =>
             Transforms.ScaleByMuon(NsCoefficients(a, Transforms.MuonStandardCoefficients), (int)a.Integer("ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
         r.Register("scale_by_shape", "scale_by_shape(consistent_rms=none): sqrt(max(1, fan_out/fan_in))", "scale_by_shape(consistent_rms=0.2)", a => Transforms.ScaleByShape(a.OptionalNumber("consistent_rms")));
-        r.Register("dowg", "optax.contrib.dowg(learning_rate=1.0, init_estim_sq_dist=none, eps=1e-4, weight_decay=none)", "dowg(learning_rate=1.0, eps=1e-3, weight_decay=0.01)", a =>
-            Optimizers.Dowg(FoundationSpecs.LearningRate(a, 1.0), a.OptionalNumber("init_estim_sq_dist"), a.Number("eps", 1e-4), a.OptionalNumber("weight_decay")));
+        r.Register<DowgOptions>("dowg", "optax.contrib.dowg", "dowg(learning_rate=1.0, eps=1e-3, weight_decay=0.01)", Optimizers.Dowg);
     }
 
     /// <summary>Reads <c>ns_coeffs</c>: a triple, a list of triples, or a preset name; <paramref name="defaultValue"/> when absent.</summary>
@@ -69,19 +67,16 @@ internal static class ContribSpecs
         }
     }
 
-    private static (DogInitStep Kind, double Value) InitStep(SpecArguments a)
+    /// <summary>Reads <c>init_step</c>, a pair such as <c>("heuristic", 1e-6)</c>; the given defaults when absent.</summary>
+    private static (DogInitStep Kind, double Value) InitStep(SpecArguments a, DogInitStep defaultKind, double defaultValue)
     {
         var raw = a.Raw("init_step");
-        if (raw is null) return (DogInitStep.Heuristic, 1e-6);
+        if (raw is null) return (defaultKind, defaultValue);
         if (raw is SpecList { Items: [SpecString tag, SpecNumber value] })
         {
-            return tag.Value switch
-            {
-                "heuristic" => (DogInitStep.Heuristic, value.Value),
-                "distance" => (DogInitStep.Distance, value.Value),
-                "learning_rate" => (DogInitStep.LearningRate, value.Value),
-                _ => throw new SpecException(tag.Position, $"init_step of '{a.Name}' must be \"heuristic\", \"distance\" or \"learning_rate\"; got \"{tag.Value}\""),
-            };
+            foreach (var kind in Enum.GetValues<DogInitStep>())
+                if (SpecBinding.SnakeCase(kind.ToString()) == tag.Value) return (kind, value.Value);
+            throw new SpecException(tag.Position, $"init_step of '{a.Name}' must be \"heuristic\", \"distance\" or \"learning_rate\"; got \"{tag.Value}\"");
         }
         throw new SpecException(raw.Position, $"init_step of '{a.Name}' must be a pair such as (\"heuristic\", 1e-6)");
     }

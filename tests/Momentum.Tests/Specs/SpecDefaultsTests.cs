@@ -70,6 +70,9 @@ public class SpecDefaultsTests
         ["schedule_free_adamw"] = () => Optimizers.ScheduleFreeAdamW(new ScheduleFreeAdamWOptions()),
         ["dadapt_adamw"] = () => Optimizers.DAdaptAdamW(new DAdaptAdamWOptions()),
         ["prodigy"] = () => Optimizers.Prodigy(new ProdigyOptions()),
+        ["dog"] = () => Optimizers.Dog(new DogOptions()),
+        ["dowg"] = () => Optimizers.Dowg(new DowgOptions()),
+        ["cocob"] = () => Optimizers.Cocob(new CocobOptions()),
         ["muon"] = () => Optimizers.Muon(new MuonOptions()),
     };
 
