@@ -6,7 +6,7 @@ namespace Momentum;
 /// <summary>The hyperparameters of <see cref="Optimizers.Adafactor"/>, with Optax's names and defaults.</summary>
 public sealed record AdafactorOptions
 {
-    /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule; null (the default, as Optax) applies no learning-rate scaling.</summary>
+    /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (default null, as Optax: no learning-rate scaling).</summary>
     [Spec("learning_rate", "lr")]
     public Schedule? LearningRate { get; init; }
 

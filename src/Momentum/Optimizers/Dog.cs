@@ -34,7 +34,7 @@ public sealed record DogOptions
     [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
-    /// <summary><c>weight_decay</c>: an L2 term added to the gradient first (<c>add_decayed_weights</c>); null (the default) for none.</summary>
+    /// <summary><c>weight_decay</c>: an L2 term added to the gradient first (<c>add_decayed_weights</c>); default null: none.</summary>
     [Spec("weight_decay")]
     public double? WeightDecay { get; init; }
 }

@@ -17,7 +17,7 @@ public sealed record DowgOptions
     [Spec("eps")]
     public double Epsilon { get; init; } = 1e-4;
 
-    /// <summary><c>weight_decay</c>: an L2 term added to the gradient first; null (the default) for none.</summary>
+    /// <summary><c>weight_decay</c>: an L2 term added to the gradient first; default null: none.</summary>
     [Spec("weight_decay")]
     public double? WeightDecay { get; init; }
 }

@@ -5,7 +5,7 @@ namespace Momentum;
 /// <summary>The hyperparameters of <see cref="Optimizers.SimplifiedAdemamix"/>, with Optax's names and defaults.</summary>
 public sealed record SimplifiedAdemamixOptions
 {
-    /// <summary><c>learning_rate</c> (Optax requires it; 1e-3 here).</summary>
+    /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (required in a spec, as in Optax; default here 1e-3 for C#).</summary>
     [Spec("learning_rate", "lr", Required = true)]
     public Schedule LearningRate { get; init; } = 1e-3;
 

@@ -194,7 +194,7 @@ public class SpecDefaultsTests
     }
 
     /// <summary>Asserts that spec text (as the summary wrote it) denotes a record value.</summary>
-    private static void AssertSpecText(SpecValue text, object? value, string context)
+    internal static void AssertSpecText(SpecValue text, object? value, string context)
     {
         switch (value)
         {
@@ -206,20 +206,21 @@ public class SpecDefaultsTests
                 AssertSpecText(text, schedule.Evaluate(0), context);
                 break;
             case double or int or long:
-                Assert.Equal(Convert.ToDouble(value, CultureInfo.InvariantCulture), Assert.IsType<SpecNumber>(text).Value);
+                Assert.True(text is SpecNumber n && n.Value == Convert.ToDouble(value, CultureInfo.InvariantCulture), $"{context}: expected {value}, found {text}");
                 break;
             case bool b:
-                Assert.Equal(b, Assert.IsType<SpecBool>(text).Value);
+                Assert.True(text is SpecBool sb && sb.Value == b, $"{context}: expected {b}, found {text}");
                 break;
             case string s:
-                Assert.Equal(s, Assert.IsType<SpecString>(text).Value);
+                Assert.True(text is SpecString ss && ss.Value == s, $"{context}: expected '{s}', found {text}");
                 break;
             case Enum e:
-                Assert.Equal(e, Enum.Parse(e.GetType(), Assert.IsType<SpecString>(text).Value.Replace("_", ""), ignoreCase: true));
+                Assert.True(text is SpecString es && Enum.TryParse(e.GetType(), es.Value.Replace("_", ""), ignoreCase: true, out var parsed) && parsed.Equals(e),
+                    $"{context}: expected {e}, found {text}");
                 break;
             case ITuple tuple:
                 var items = Assert.IsType<SpecList>(text).Items;
-                Assert.Equal(tuple.Length, items.Count);
+                Assert.True(tuple.Length == items.Count, $"{context}: expected {tuple.Length} items, found {text}");
                 for (int i = 0; i < items.Count; i++) AssertSpecText(items[i], tuple[i], context);
                 break;
             case IEnumerable list:
@@ -230,7 +231,7 @@ public class SpecDefaultsTests
                     break;
                 }
                 var listed = Assert.IsType<SpecList>(text).Items;
-                Assert.Equal(values.Count, listed.Count);
+                Assert.True(values.Count == listed.Count, $"{context}: expected {values.Count} items, found {text}");
                 for (int i = 0; i < values.Count; i++) AssertSpecText(listed[i], values[i], context);
                 break;
             default:
