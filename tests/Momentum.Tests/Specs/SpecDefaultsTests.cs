@@ -76,6 +76,47 @@ public class SpecDefaultsTests
         ["muon"] = () => Optimizers.Muon(new MuonOptions()),
     };
 
+    /// <summary>
+    /// Building blocks (no options record): the spec without arguments against the C# method with its own parameter
+    /// defaults, so the spec's and the method's defaults cannot drift apart either.
+    /// </summary>
+    private static readonly Dictionary<string, Func<GradientTransformation>> s_blocks = new(StringComparer.Ordinal)
+    {
+        ["scale_by_adam"] = () => Transforms.ScaleByAdam(),
+        ["scale_by_adam_bf16"] = () => Transforms.ScaleByAdamBFloat16State(),
+        ["scale_by_factored_rms"] = () => Transforms.ScaleByFactoredRms(),
+        ["scale_by_belief"] = () => Transforms.ScaleByBelief(),
+        ["scale_by_acprop"] = () => Transforms.ScaleByAcProp(),
+        ["scale_by_optimistic_gradient"] = () => Transforms.ScaleByOptimisticGradient(),
+        ["scale_by_lion"] = () => Transforms.ScaleByLion(),
+        ["scale_by_amsgrad"] = () => Transforms.ScaleByAmsgrad(),
+        ["scale_by_adan"] = () => Transforms.ScaleByAdan(),
+        ["scale_by_novograd"] = () => Transforms.ScaleByNovograd(),
+        ["scale_by_sm3"] = () => Transforms.ScaleBySm3(),
+        ["scale_by_yogi"] = () => Transforms.ScaleByYogi(),
+        ["scale_by_rms"] = () => Transforms.ScaleByRms(),
+        ["scale_by_stddev"] = () => Transforms.ScaleByStddev(),
+        ["scale_by_rss"] = () => Transforms.ScaleByRss(),
+        ["scale_by_trust_ratio"] = () => Transforms.ScaleByTrustRatio(),
+        ["scale_by_param_block_norm"] = () => Transforms.ScaleByParamBlockNorm(),
+        ["scale_by_param_block_rms"] = () => Transforms.ScaleByParamBlockRms(),
+        ["scale_by_polyak"] = () => Transforms.ScaleByPolyak(),
+        ["scale_by_radam"] = () => Transforms.ScaleByRadam(),
+        ["scale_by_adamax"] = () => Transforms.ScaleByAdamax(),
+        ["scale_by_adadelta"] = () => Transforms.ScaleByAdadelta(),
+        ["scale_by_cocob"] = () => Transforms.ScaleByCocob(),
+        ["scale_by_muon"] = () => Transforms.ScaleByMuon(),
+        ["scale_by_shape"] = () => Transforms.ScaleByShape(),
+        ["scale_by_adopt"] = () => Transforms.ScaleByAdopt(),
+        ["scale_by_ademamix"] = () => Transforms.ScaleByAdemamix(),
+        ["scale_by_simplified_ademamix"] = () => Transforms.ScaleBySimplifiedAdemamix(),
+        ["reduce_on_plateau"] = () => Transforms.ReduceOnPlateau(),
+    };
+
+    /// <summary>Names that take no argument with a default (nothing to compare), or whose one default the C# API does not have.</summary>
+    private static readonly string[] s_nothingToCompare =
+        ["identity", "scale_by_sign", "set_to_zero", "centralize", "keep_params_nonnegative", "zero_nans", "chain", "add_decayed_weights"];
+
     /// <summary>The arguments a spec cannot do without, given the record's own values.</summary>
     private static readonly Dictionary<string, string> s_requiredArguments = new(StringComparer.Ordinal)
     {
@@ -87,6 +128,8 @@ public class SpecDefaultsTests
 
     public static TheoryData<string> RecordNames => [.. s_byRecord.Keys.Order(StringComparer.Ordinal)];
 
+    public static TheoryData<string> BlockNames => [.. s_blocks.Keys.Order(StringComparer.Ordinal)];
+
     [Theory]
     [MemberData(nameof(RecordNames))]
     public void SpecWithoutArguments_StepsAsTheDefaultRecord(string name)
@@ -95,6 +138,36 @@ public class SpecDefaultsTests
         var fromSpec = Run(SpecRegistry.Default.Create(spec));
         var fromRecord = Run(s_byRecord[name]());
         EngineTestData.AssertSameBits(fromRecord, fromSpec, spec);
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockNames))]
+    public void BuildingBlockSpecWithoutArguments_StepsAsTheMethodsDefaults(string name) =>
+        EngineTestData.AssertSameBits(Run(s_blocks[name]()), Run(SpecRegistry.Default.Create($"{name}()")), name);
+
+    [Theory]
+    [MemberData(nameof(BlockNames))]
+    public void BuildingBlockSummary_EachListedDefault_StepsAsTheSpecWithoutIt(string name)
+    {
+        var expected = Run(SpecRegistry.Default.Create($"{name}()"));
+        string summary = SpecRegistry.Default.Transformations.Single(t => t.Name == name).Summary;
+        var listed = summary[(summary.IndexOf('(') + 1)..SignatureEnd(summary)].Split(", ").Where(item => item.Contains('=')).ToList();
+        Assert.NotEmpty(listed);
+        // Hand-written summaries: every item that is a plain key=literal is checked; alternatives such as
+        // mode='hard'|'refined' are not spec text, and a default of none cannot be written.
+        foreach (string item in listed.Where(item => !item.Contains('|') && !item.EndsWith("=none", StringComparison.Ordinal)))
+        {
+            string spec = $"{name}({item})";
+            EngineTestData.AssertSameBits(expected, Run(SpecRegistry.Default.Create(spec)), spec);
+        }
+    }
+
+    [Fact]
+    public void EveryNameBuildableWithoutArguments_IsChecked()
+    {
+        var unchecked_ = EngineTestData.DefaultConstructibleSpecs().Select(s => s[..^2])
+            .Where(n => !s_byRecord.ContainsKey(n) && !s_blocks.ContainsKey(n) && !s_nothingToCompare.Contains(n)).ToList();
+        Assert.Empty(unchecked_);
     }
 
     [Fact]
