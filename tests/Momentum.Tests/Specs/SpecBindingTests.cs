@@ -123,25 +123,7 @@ public class SpecBindingTests
         return result!;
     }
 
-    private static List<(string What, long Bits)> Steps(string spec)
-    {
-        var set = new ParameterSet();
-        set.Add("matrix", 3, 4);
-        set.Add("vector", 5);
-        foreach (var p in set)
-        {
-            var v = p.Values;
-            for (int i = 0; i < v.Length; i++) v[i] = EngineTestData.Hash(p.Index, i, 0);
-        }
-        var optimizer = new Optimizer(SpecRegistry.Default.Create(spec), set);
-        var gradients = new GradientSet(set);
-        for (int step = 0; step < 3; step++)
-        {
-            EngineTestData.FillGradients(gradients, step);
-            optimizer.Step(gradients);
-        }
-        return EngineTestData.Snapshot(optimizer);
-    }
+    private static List<(string What, long Bits)> Steps(string spec) => SpecDefaultsTests.Run(SpecRegistry.Default.Create(spec));
 
     private sealed record UnreadableOptions
     {

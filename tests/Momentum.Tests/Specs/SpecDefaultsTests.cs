@@ -314,7 +314,7 @@ public class SpecDefaultsTests
     }
 
     /// <summary>Four steps on a matrix (Muon's path), a vector and a scalar; the loss is given for Polyak's step size.</summary>
-    private static List<(string What, long Bits)> Run(GradientTransformation transformation)
+    internal static List<(string What, long Bits)> Run(GradientTransformation transformation)
     {
         var set = new ParameterSet();
         set.Add("matrix", 3, 4);
