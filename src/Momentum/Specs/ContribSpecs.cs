@@ -148,13 +148,7 @@ internal static class ContribSpecs
         return positional[0];
     }
 
-    private static int RequiredInt(SpecArguments a, string key)
-    {
-        if (!a.Has(key)) throw new SpecException(a.Position, $"'{a.Name}' needs the argument '{key}'");
-        long v = a.Integer(key, 0);
-        if (v is < int.MinValue or > int.MaxValue) throw new SpecException(a.Position, $"argument '{key}' of '{a.Name}' is out of range");
-        return (int)v;
-    }
+    private static int RequiredInt(SpecArguments a, string key) => a.Has(key) ? SpecBinding.ReadInt(a, key) : throw SpecBinding.Missing(a, [key]);
 
     /// <summary>Reads a mask as a regular expression matched against parameter names.</summary>
     private static Func<Parameter, bool> Mask(SpecArguments a, string key)

@@ -29,7 +29,7 @@ internal static class FoundationSpecs
 
     /// <summary>Reads a required number argument.</summary>
     internal static double Required(SpecArguments a, string key) =>
-        a.OptionalNumber(key) ?? throw new SpecException(a.Position, $"'{a.Name}' needs the argument '{key}'");
+        a.OptionalNumber(key) ?? throw SpecBinding.Missing(a, [key]);
 
     /// <summary>Reads the learning rate under Optax's name <c>learning_rate</c> or the short <c>lr</c>.</summary>
     internal static Schedule LearningRate(SpecArguments a, double? defaultValue)

@@ -129,6 +129,15 @@ internal sealed class SpecBinding
     internal static SpecException Missing(SpecArguments a, IReadOnlyList<string> names) =>
         new(a.Position, $"'{a.Name}' needs the argument '{names[0]}'" + (names.Count > 1 ? $" (or {string.Join(", ", names.Skip(1).Select(n => $"'{n}'"))})" : ""));
 
+    /// <summary>Reads a whole number that fits an <see cref="int"/>.</summary>
+    /// <exception cref="SpecException">The value is not a whole number or is out of range.</exception>
+    internal static int ReadInt(SpecArguments a, string key)
+    {
+        long value = a.Integer(key, 0);
+        if (value is < int.MinValue or > int.MaxValue) throw new SpecException(a.Position, $"argument '{key}' of '{a.Name}' is out of range");
+        return (int)value;
+    }
+
     /// <summary>Reads an enum keyword written as the snake_case of a member name (<c>StepCounting.PerRow</c> is <c>'per_row'</c>).</summary>
     /// <exception cref="SpecException">The value is not a quoted string or names no member.</exception>
     internal static TEnum ReadEnum<TEnum>(SpecArguments a, string key, TEnum defaultValue) where TEnum : struct, Enum =>
@@ -272,13 +281,6 @@ internal sealed class SpecBinding
             if (type == typeof(string)) return (a, key) => a.String(key, null)!;
             if (type.IsEnum) return (a, key) => ParseEnum(a, key, type);
             return null;
-        }
-
-        private static int ReadInt(SpecArguments a, string key)
-        {
-            long value = a.Integer(key, 0);
-            if (value is < int.MinValue or > int.MaxValue) throw new SpecException(a.Position, $"argument '{key}' of '{a.Name}' is out of range");
-            return (int)value;
         }
     }
 }
