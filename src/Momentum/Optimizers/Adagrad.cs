@@ -1,24 +1,32 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Adagrad"/>, with torch.optim.Adagrad's names and defaults.</summary>
 public sealed record AdagradOptions
 {
     /// <summary><c>lr</c>: the learning rate or its schedule (default 1e-2).</summary>
+    [Spec("lr")]
     public Schedule LearningRate { get; init; } = 1e-2;
 
     /// <summary><c>lr_decay</c>: d, the step's learning rate is η/(1 + (t−1)·d) (default 0).</summary>
+    [Spec("lr_decay")]
     public double LearningRateDecay { get; init; }
 
     /// <summary><c>weight_decay</c>: the L2 penalty λ added to the gradient (default 0).</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 
     /// <summary><c>initial_accumulator_value</c>: the accumulator's starting value (default 0).</summary>
+    [Spec("initial_accumulator_value")]
     public double InitialAccumulatorValue { get; init; }
 
     /// <summary><c>eps</c>: ε, added outside the square root (default 1e-10).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-10;
 
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
+    [Spec("maximize")]
     public bool Maximize { get; init; }
 
     /// <summary>torch's checks and messages, in torch's order: lr, lr_decay, weight_decay, initial_accumulator_value, eps.</summary>

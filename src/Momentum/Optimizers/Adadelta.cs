@@ -1,21 +1,28 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Adadelta"/>, with torch.optim.Adadelta's names and defaults.</summary>
 public sealed record AdadeltaOptions
 {
     /// <summary><c>lr</c>: the factor applied to δ, or its schedule (default 1.0).</summary>
+    [Spec("lr")]
     public Schedule LearningRate { get; init; } = 1.0;
 
     /// <summary><c>rho</c>: ρ, the decay of both averages (default 0.9).</summary>
+    [Spec("rho")]
     public double Rho { get; init; } = 0.9;
 
     /// <summary><c>eps</c>: ε, inside both square roots (default 1e-6).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-6;
 
     /// <summary><c>weight_decay</c>: the L2 penalty λ added to the gradient (default 0).</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
+    [Spec("maximize")]
     public bool Maximize { get; init; }
 
     /// <summary>torch's checks and messages, in torch's order: lr, rho, eps, weight_decay.</summary>

@@ -1,27 +1,36 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.RAdam"/>, with (current) torch.optim.RAdam's names and defaults.</summary>
 public sealed record RAdamOptions
 {
     /// <summary><c>lr</c>: the learning rate or its schedule (default 1e-3; TorchSharp's 2e-3 is not torch's).</summary>
+    [Spec("lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>betas[0]</c>: β1 (default 0.9).</summary>
+    [Spec("betas", Item = 0)]
     public double Beta1 { get; init; } = 0.9;
 
     /// <summary><c>betas[1]</c>: β2 (default 0.999).</summary>
+    [Spec("betas", Item = 1)]
     public double Beta2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c>: ε, outside the square root (default 1e-8).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>weight_decay</c>: λ (default 0): an L2 penalty, or decoupled decay with <see cref="DecoupledWeightDecay"/>.</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 
     /// <summary><c>decoupled_weight_decay</c>: decay θ by η·λ·θ as AdamW does instead of adding λθ to g (default false).</summary>
+    [Spec("decoupled_weight_decay")]
     public bool DecoupledWeightDecay { get; init; }
 
     /// <summary><c>maximize</c>: ascend the objective instead (default false; torch 2.x).</summary>
+    [Spec("maximize")]
     public bool Maximize { get; init; }
 
     internal void Validate() => Optimizers.ValidateAdam(LearningRate, Beta1, Beta2, Epsilon, WeightDecay);

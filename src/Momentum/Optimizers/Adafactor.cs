@@ -1,38 +1,49 @@
 using Momentum.Kernels;
+using Momentum.Specs;
 
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Adafactor"/>, with Optax's names and defaults.</summary>
 public sealed record AdafactorOptions
 {
-    /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule; null (the default, as Optax) applies no learning-rate scaling.</summary>
+    /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (default null, as Optax: no learning-rate scaling).</summary>
+    [Spec("learning_rate", "lr")]
     public Schedule? LearningRate { get; init; }
 
     /// <summary><c>min_dim_size_to_factor</c> (default 128).</summary>
+    [Spec("min_dim_size_to_factor")]
     public int MinDimSizeToFactor { get; init; } = 128;
 
     /// <summary><c>decay_rate</c>: the exponent of the second-moment decay schedule (default 0.8).</summary>
+    [Spec("decay_rate")]
     public double DecayRate { get; init; } = 0.8;
 
     /// <summary><c>decay_offset</c> (default 0).</summary>
+    [Spec("decay_offset")]
     public long DecayOffset { get; init; }
 
     /// <summary><c>multiply_by_parameter_scale</c>: scale by max(rms(θ), 1e-3) (default true).</summary>
+    [Spec("multiply_by_parameter_scale")]
     public bool MultiplyByParameterScale { get; init; } = true;
 
     /// <summary><c>clipping_threshold</c>: clip each update by its block RMS; null disables (default 1.0).</summary>
+    [Spec("clipping_threshold")]
     public double? ClippingThreshold { get; init; } = 1.0;
 
     /// <summary><c>momentum</c>: an EMA of the updates without debiasing; null disables (default null).</summary>
+    [Spec("momentum")]
     public double? Momentum { get; init; }
 
     /// <summary><c>weight_decay_rate</c>: decay added after the learning-rate scaling (not multiplied by η); null disables (default null).</summary>
+    [Spec("weight_decay_rate")]
     public double? WeightDecayRate { get; init; }
 
     /// <summary><c>eps</c>: added to g² (default 1e-30).</summary>
+    [Spec("eps")]
     public double Eps { get; init; } = 1e-30;
 
     /// <summary><c>factored</c> (default true).</summary>
+    [Spec("factored")]
     public bool Factored { get; init; } = true;
 
     /// <summary><c>weight_decay_mask</c>: which parameters to decay; null decays all.</summary>

@@ -1,30 +1,40 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.NAdam"/>, with (current) torch.optim.NAdam's names and defaults.</summary>
 public sealed record NAdamOptions
 {
     /// <summary><c>lr</c>: the learning rate or its schedule (default 2e-3).</summary>
+    [Spec("lr")]
     public Schedule LearningRate { get; init; } = 2e-3;
 
     /// <summary><c>betas[0]</c>: β1 (default 0.9).</summary>
+    [Spec("betas", Item = 0)]
     public double Beta1 { get; init; } = 0.9;
 
     /// <summary><c>betas[1]</c>: β2 (default 0.999).</summary>
+    [Spec("betas", Item = 1)]
     public double Beta2 { get; init; } = 0.999;
 
     /// <summary><c>eps</c>: ε, outside the square root (default 1e-8).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>weight_decay</c>: λ (default 0): an L2 penalty, or decoupled decay with <see cref="DecoupledWeightDecay"/>.</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 
     /// <summary><c>momentum_decay</c>: ψ of the μ_t schedule (default 4e-3).</summary>
+    [Spec("momentum_decay")]
     public double MomentumDecay { get; init; } = 4e-3;
 
     /// <summary><c>decoupled_weight_decay</c>: decay θ by η·λ·θ as AdamW does instead of adding λθ to g (default false; NAdamW).</summary>
+    [Spec("decoupled_weight_decay")]
     public bool DecoupledWeightDecay { get; init; }
 
     /// <summary><c>maximize</c>: ascend the objective instead (default false; torch 2.x).</summary>
+    [Spec("maximize")]
     public bool Maximize { get; init; }
 
     /// <summary>torch's checks and messages, in torch's order: lr, eps, betas, weight_decay, momentum_decay.</summary>

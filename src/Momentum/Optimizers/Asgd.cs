@@ -1,24 +1,32 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Asgd"/>, with torch.optim.ASGD's names and defaults.</summary>
 public sealed record AsgdOptions
 {
     /// <summary><c>lr</c>: η₀, the learning rate or its schedule (default 1e-2; TorchSharp's 1e-3 is not torch's).</summary>
+    [Spec("lr")]
     public Schedule LearningRate { get; init; } = 1e-2;
 
     /// <summary><c>lambd</c>: λ, the decay term (default 1e-4).</summary>
+    [Spec("lambd")]
     public double Lambd { get; init; } = 1e-4;
 
     /// <summary><c>alpha</c>: α, the power of the step-size decay (default 0.75).</summary>
+    [Spec("alpha")]
     public double Alpha { get; init; } = 0.75;
 
     /// <summary><c>t0</c>: the step at which averaging starts (default 1e6).</summary>
+    [Spec("t0")]
     public double T0 { get; init; } = 1e6;
 
     /// <summary><c>weight_decay</c>: the L2 penalty added to the gradient (default 0).</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
+    [Spec("maximize")]
     public bool Maximize { get; init; }
 
     /// <summary>torch's checks and messages (lr, weight_decay), then finite λ, α and t0.</summary>

@@ -1,27 +1,36 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.RmsProp"/>, with torch.optim.RMSprop's names and defaults.</summary>
 public sealed record RmsPropOptions
 {
     /// <summary><c>lr</c>: the learning rate or its schedule (default 1e-2).</summary>
+    [Spec("lr")]
     public Schedule LearningRate { get; init; } = 1e-2;
 
     /// <summary><c>alpha</c>: α, the decay of the averages (default 0.99).</summary>
+    [Spec("alpha")]
     public double Alpha { get; init; } = 0.99;
 
     /// <summary><c>eps</c>: ε, added outside the square root (default 1e-8).</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>weight_decay</c>: the L2 penalty λ added to the gradient (default 0).</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 
     /// <summary><c>momentum</c>: μ of the momentum buffer over the scaled gradient (default 0, none).</summary>
+    [Spec("momentum")]
     public double Momentum { get; init; }
 
     /// <summary><c>centered</c>: divide by the estimated standard deviation instead of the root mean square (default false).</summary>
+    [Spec("centered")]
     public bool Centered { get; init; }
 
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
+    [Spec("maximize")]
     public bool Maximize { get; init; }
 
     /// <summary>torch's checks and messages, in torch's order: lr, eps, momentum, weight_decay, alpha.</summary>

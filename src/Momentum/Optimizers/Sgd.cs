@@ -1,27 +1,36 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Sgd"/>, with torch.optim.SGD's names and defaults.</summary>
 public sealed record SgdOptions
 {
     /// <summary><c>lr</c>: the learning rate or its schedule (default 1e-3, torch 2.x's default).</summary>
+    [Spec("lr")]
     public Schedule LearningRate { get; init; } = 1e-3;
 
     /// <summary><c>momentum</c>: μ (default 0, no momentum).</summary>
+    [Spec("momentum")]
     public double Momentum { get; init; }
 
     /// <summary><c>dampening</c>: τ (default 0).</summary>
+    [Spec("dampening")]
     public double Dampening { get; init; }
 
     /// <summary><c>weight_decay</c>: the L2 penalty λ added to the gradient (default 0).</summary>
+    [Spec("weight_decay")]
     public double WeightDecay { get; init; }
 
     /// <summary><c>nesterov</c>: Nesterov momentum (default false; needs momentum &gt; 0 and dampening 0).</summary>
+    [Spec("nesterov")]
     public bool Nesterov { get; init; }
 
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
+    [Spec("maximize")]
     public bool Maximize { get; init; }
 
     /// <summary>Which step count decides the momentum's first step (default <see cref="Momentum.StepCounting.PerTensor"/>, as torch); see docs/DYNAMIC.md.</summary>
+    [Spec("step_count")]
     public StepCounting StepCounting { get; init; }
 
     internal void Validate()

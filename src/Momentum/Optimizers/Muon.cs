@@ -1,48 +1,64 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Muon"/>, with Optax's names and defaults.</summary>
 public sealed record MuonOptions
 {
-    /// <summary><c>learning_rate</c> (Optax requires it; 0.02 here).</summary>
+    /// <summary><c>learning_rate</c> (or <c>lr</c>): η or its schedule (required in a spec, as in Optax; default here 0.02 for C#).</summary>
+    [Spec("learning_rate", "lr", Required = true)]
     public Schedule LearningRate { get; init; } = 0.02;
 
     /// <summary><c>ns_coeffs</c>: one triple for every iteration or one per iteration (default Optax's standard triple); see <see cref="Optimizers.MuonPreset"/>.</summary>
+    [Spec("ns_coeffs", Custom = true)]
     public IReadOnlyList<(double A, double B, double C)> NsCoefficients { get; init; } = Transforms.MuonStandardCoefficients;
 
     /// <summary><c>ns_steps</c> (default 5); ignored when several triples are given.</summary>
+    [Spec("ns_steps")]
     public int NsSteps { get; init; } = 5;
 
     /// <summary><c>beta</c>, the momentum decay (default 0.95).</summary>
+    [Spec("beta")]
     public double Beta { get; init; } = 0.95;
 
     /// <summary><c>eps</c> (default 1e-8), also AdamW's ε for the other parameters.</summary>
+    [Spec("eps")]
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary><c>weight_decay</c> for the 2-D parameters (default 0).</summary>
+    [Spec("weight_decay")]
     public Schedule WeightDecay { get; init; } = 0.0;
 
     /// <summary><c>nesterov</c> (default true), for Muon's momentum and the AdamW fallback.</summary>
+    [Spec("nesterov")]
     public bool Nesterov { get; init; } = true;
 
     /// <summary><c>adaptive</c>: scale by ⟨m̂, O⟩ (default false).</summary>
+    [Spec("adaptive")]
     public bool Adaptive { get; init; }
 
     /// <summary><c>adam_b1</c> (default 0.9).</summary>
+    [Spec("adam_b1")]
     public double AdamB1 { get; init; } = 0.9;
 
     /// <summary><c>adam_b2</c> (default 0.999).</summary>
+    [Spec("adam_b2")]
     public double AdamB2 { get; init; } = 0.999;
 
     /// <summary><c>adam_eps_root</c> (default 0).</summary>
+    [Spec("adam_eps_root")]
     public double AdamEpsRoot { get; init; }
 
     /// <summary><c>adam_weight_decay</c> (default 0).</summary>
+    [Spec("adam_weight_decay")]
     public Schedule AdamWeightDecay { get; init; } = 0.0;
 
     /// <summary><c>adam_learning_rate</c> (default null: the learning rate).</summary>
+    [Spec("adam_learning_rate")]
     public Schedule? AdamLearningRate { get; init; }
 
     /// <summary><c>consistent_rms</c> (default null: width scaling).</summary>
+    [Spec("consistent_rms")]
     public double? ConsistentRms { get; init; }
 }
 

@@ -1,3 +1,5 @@
+using Momentum.Specs;
+
 namespace Momentum;
 
 /// <summary>The hyperparameters of <see cref="Optimizers.Rprop"/>, with torch.optim.Rprop's names and defaults.</summary>
@@ -7,21 +9,27 @@ public sealed record RpropOptions
     /// <c>lr</c>: every element's initial step size (default 1e-2). torch reads it once, when a parameter's state is
     /// created, so it is a number here, not a schedule.
     /// </summary>
+    [Spec("lr")]
     public double LearningRate { get; init; } = 1e-2;
 
     /// <summary><c>etas[0]</c>: η−, the step-size factor on a sign change (default 0.5).</summary>
+    [Spec("etas", Item = 0)]
     public double EtaMinus { get; init; } = 0.5;
 
     /// <summary><c>etas[1]</c>: η+, the step-size factor when the sign holds (default 1.2).</summary>
+    [Spec("etas", Item = 1)]
     public double EtaPlus { get; init; } = 1.2;
 
     /// <summary><c>step_sizes[0]</c>: the smallest step size (default 1e-6).</summary>
+    [Spec("step_sizes", Item = 0)]
     public double MinStepSize { get; init; } = 1e-6;
 
     /// <summary><c>step_sizes[1]</c>: the largest step size (default 50).</summary>
+    [Spec("step_sizes", Item = 1)]
     public double MaxStepSize { get; init; } = 50;
 
     /// <summary><c>maximize</c>: ascend the objective instead (default false).</summary>
+    [Spec("maximize")]
     public bool Maximize { get; init; }
 
     /// <summary>torch's checks and messages (lr, then etas), then finite step sizes with 0 ≤ min ≤ max (stricter than torch).</summary>
