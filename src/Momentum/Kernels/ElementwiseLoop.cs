@@ -42,33 +42,23 @@ internal static class ElementwiseLoop
     public static void Run<TOp>(TOp op, Span<float> u, ReadOnlySpan<float> p, Span<float> a, Span<float> b, Span<float> c, Span<float> d)
         where TOp : struct, IElementwiseOperator
     {
+        int n = u.Length;
+        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
+        if (TOp.States > 0 && a.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(a), n, a.Length);
+        if (TOp.States > 1 && b.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(b), n, b.Length);
+        if (TOp.States > 2 && c.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(c), n, c.Length);
+        if (TOp.States > 3 && d.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(d), n, d.Length);
         var loop = new Loop<TOp>(op, u, p, a, b, c, d);
         Lanes.Run(ref loop);
     }
 
-    /// <summary>The loop body of the overloads (tests run it with <see cref="Lanes.RunFrom{TV, TLoop}"/> for every width).</summary>
-    internal readonly ref struct Loop<TOp> : ILaneLoop where TOp : struct, IElementwiseOperator
+    /// <summary>The loop body of the overloads, which check the lengths (tests run it with <see cref="Lanes.RunFrom{TV, TLoop}"/> for every width).</summary>
+    internal readonly ref struct Loop<TOp>(TOp op, Span<float> u, ReadOnlySpan<float> p, Span<float> a, Span<float> b, Span<float> c, Span<float> d)
+        : ILaneLoop where TOp : struct, IElementwiseOperator
     {
-        private readonly TOp _op;
-        private readonly Span<float> _u, _a, _b, _c, _d;
-        private readonly ReadOnlySpan<float> _p;
-
-        public Loop(TOp op, Span<float> u, ReadOnlySpan<float> p, Span<float> a, Span<float> b, Span<float> c, Span<float> d)
-        {
-            int n = u.Length;
-            if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
-            if (TOp.States > 0 && a.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(a), n, a.Length);
-            if (TOp.States > 1 && b.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(b), n, b.Length);
-            if (TOp.States > 2 && c.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(c), n, c.Length);
-            if (TOp.States > 3 && d.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(d), n, d.Length);
-            _op = op;
-            _u = u;
-            _p = p;
-            _a = a;
-            _b = b;
-            _c = c;
-            _d = d;
-        }
+        private readonly TOp _op = op;
+        private readonly Span<float> _u = u, _a = a, _b = b, _c = c, _d = d;
+        private readonly ReadOnlySpan<float> _p = p;
 
         public int Run<TV>(int start) where TV : struct, ILanes<TV>
         {

@@ -65,7 +65,8 @@ internal static class FusedKernels
     /// <summary>Adam or AdamW (any of the optional pre- and post-stages): 28 B/element.</summary>
     public static void Adam(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v)
     {
-        var loop = new AdamLoop(in k, g, p, m, v);
+        CheckLengths(g.Length, p.Length, m.Length, v.Length);
+        var loop = new AdamLoop(k, g, p, m, v);
         Lanes.Run(ref loop);
     }
 
@@ -75,22 +76,34 @@ internal static class FusedKernels
     /// </summary>
     public static void AdamBFloat16(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<ushort> m, Span<ushort> v)
     {
-        var loop = new AdamBFloat16Loop(in k, g, p, m, v);
+        CheckLengths(g.Length, p.Length, m.Length, v.Length);
+        var loop = new AdamBFloat16Loop(k, g, p, m, v);
         Lanes.Run(ref loop);
     }
 
     /// <summary>SGD with momentum (PyTorch's buffer semantics, optional Nesterov and coupled decay): 20 B/element.</summary>
     public static void Momentum(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> b)
     {
-        var loop = new MomentumLoop(in k, g, p, b);
+        if (p.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(p), g.Length, p.Length);
+        if (b.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(b), g.Length, b.Length);
+        var loop = new MomentumLoop(k, g, p, b);
         Lanes.Run(ref loop);
     }
 
     /// <summary>Plain SGD (optional clip, scale and coupled decay): 12 B/element.</summary>
     public static void Plain(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p)
     {
-        var loop = new PlainLoop(in k, g, p);
+        if (p.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(p), g.Length, p.Length);
+        var loop = new PlainLoop(k, g, p);
         Lanes.Run(ref loop);
+    }
+
+    /// <summary>Throws unless θ and both moments have the gradient's length.</summary>
+    private static void CheckLengths(int g, int p, int m, int v)
+    {
+        if (p != g) ThrowHelper.ThrowLengthMismatch(nameof(p), g, p);
+        if (m != g) ThrowHelper.ThrowLengthMismatch(nameof(m), g, m);
+        if (v != g) ThrowHelper.ThrowLengthMismatch(nameof(v), g, v);
     }
 
     /// <summary>
@@ -130,24 +143,11 @@ internal static class FusedKernels
         }
     }
 
-    internal readonly ref struct AdamLoop : ILaneLoop
+    internal readonly ref struct AdamLoop(ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v) : ILaneLoop
     {
-        private readonly ChainScalars _k;
-        private readonly ReadOnlySpan<float> _g;
-        private readonly Span<float> _p, _m, _v;
-
-        public AdamLoop(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v)
-        {
-            int n = g.Length;
-            if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
-            if (m.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(m), n, m.Length);
-            if (v.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(v), n, v.Length);
-            _k = k;
-            _g = g;
-            _p = p;
-            _m = m;
-            _v = v;
-        }
+        private readonly ChainScalars _k = k;
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly Span<float> _p = p, _m = m, _v = v;
 
         public unsafe int Run<TV>(int start) where TV : struct, ILanes<TV>
         {
@@ -181,25 +181,12 @@ internal static class FusedKernels
         }
     }
 
-    internal readonly ref struct AdamBFloat16Loop : ILaneLoop
+    internal readonly ref struct AdamBFloat16Loop(ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<ushort> m, Span<ushort> v) : ILaneLoop
     {
-        private readonly ChainScalars _k;
-        private readonly ReadOnlySpan<float> _g;
-        private readonly Span<float> _p;
-        private readonly Span<ushort> _m, _v;
-
-        public AdamBFloat16Loop(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<ushort> m, Span<ushort> v)
-        {
-            int n = g.Length;
-            if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
-            if (m.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(m), n, m.Length);
-            if (v.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(v), n, v.Length);
-            _k = k;
-            _g = g;
-            _p = p;
-            _m = m;
-            _v = v;
-        }
+        private readonly ChainScalars _k = k;
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly Span<float> _p = p;
+        private readonly Span<ushort> _m = m, _v = v;
 
         public unsafe int Run<TV>(int start) where TV : struct, ILanes<TV>
         {
@@ -236,22 +223,11 @@ internal static class FusedKernels
         }
     }
 
-    internal readonly ref struct MomentumLoop : ILaneLoop
+    internal readonly ref struct MomentumLoop(ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> b) : ILaneLoop
     {
-        private readonly ChainScalars _k;
-        private readonly ReadOnlySpan<float> _g;
-        private readonly Span<float> _p, _b;
-
-        public MomentumLoop(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> b)
-        {
-            int n = g.Length;
-            if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
-            if (b.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(b), n, b.Length);
-            _k = k;
-            _g = g;
-            _p = p;
-            _b = b;
-        }
+        private readonly ChainScalars _k = k;
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly Span<float> _p = p, _b = b;
 
         public int Run<TV>(int start) where TV : struct, ILanes<TV>
         {
@@ -276,19 +252,11 @@ internal static class FusedKernels
         }
     }
 
-    internal readonly ref struct PlainLoop : ILaneLoop
+    internal readonly ref struct PlainLoop(ChainScalars k, ReadOnlySpan<float> g, Span<float> p) : ILaneLoop
     {
-        private readonly ChainScalars _k;
-        private readonly ReadOnlySpan<float> _g;
-        private readonly Span<float> _p;
-
-        public PlainLoop(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p)
-        {
-            if (p.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(p), g.Length, p.Length);
-            _k = k;
-            _g = g;
-            _p = p;
-        }
+        private readonly ChainScalars _k = k;
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly Span<float> _p = p;
 
         public int Run<TV>(int start) where TV : struct, ILanes<TV>
         {

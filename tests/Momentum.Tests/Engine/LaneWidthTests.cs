@@ -67,7 +67,7 @@ public class LaneWidthTests
                 u = (k.Km * em[i] + k.Kg * u) / (MathF.Sqrt(ev[i] + k.EpsRoot) / k.SqrtBc2 + k.Eps);
                 ep[i] = After(in k, u, p[i]);
             }
-            var loop = new FusedKernels.AdamLoop(in k, g.AsSpan(offset), p.AsSpan(offset), m.AsSpan(offset), v.AsSpan(offset));
+            var loop = new FusedKernels.AdamLoop(k, g.AsSpan(offset), p.AsSpan(offset), m.AsSpan(offset), v.AsSpan(offset));
             RunFrom(width, ref loop);
             AssertBits(ep, p);
             AssertBits(em, m);
@@ -95,7 +95,7 @@ public class LaneWidthTests
                 ep[i] = After(in k, u, p[i]);
                 (em[i], ev[i]) = (BFloat16.FromSingle(mi), BFloat16.FromSingle(vi));
             }
-            var loop = new FusedKernels.AdamBFloat16Loop(in k, g.AsSpan(offset), p.AsSpan(offset), m.AsSpan(offset), v.AsSpan(offset));
+            var loop = new FusedKernels.AdamBFloat16Loop(k, g.AsSpan(offset), p.AsSpan(offset), m.AsSpan(offset), v.AsSpan(offset));
             RunFrom(width, ref loop);
             AssertBits(ep, p);
             Assert.Equal(em, m);
@@ -124,7 +124,7 @@ public class LaneWidthTests
                         u = nesterov ? u + k.Decay * eb[i] : eb[i];
                         ep[i] = After(in k, u, p[i]);
                     }
-                    var loop = new FusedKernels.MomentumLoop(in k, g.AsSpan(offset), p.AsSpan(offset), b.AsSpan(offset));
+                    var loop = new FusedKernels.MomentumLoop(k, g.AsSpan(offset), p.AsSpan(offset), b.AsSpan(offset));
                     RunFrom(width, ref loop);
                     AssertBits(ep, p);
                     AssertBits(eb, b);
@@ -146,7 +146,7 @@ public class LaneWidthTests
                 float[] g = Data(1, n), p = Data(2, n);
                 float[] ep = (float[])p.Clone();
                 for (int i = offset; i < n; i++) ep[i] = After(in k, Before(in k, g[i], p[i]), p[i]);
-                var loop = new FusedKernels.PlainLoop(in k, g.AsSpan(offset), p.AsSpan(offset));
+                var loop = new FusedKernels.PlainLoop(k, g.AsSpan(offset), p.AsSpan(offset));
                 RunFrom(width, ref loop);
                 AssertBits(ep, p);
             });
