@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -55,15 +54,6 @@ internal sealed class AddDecayedWeightsTransformation(Schedule weightDecay) : El
     public override void Apply(TransformState? state, in Block block)
     {
         float wd = state is StepScalarState s ? s.Value : _constant;
-        if (wd != 0f) ElementwiseLoop.Run(new Operator(wd), block.Updates, block.Parameters);
-    }
-
-    private readonly struct Operator(float wd) : IUpdateOperator
-    {
-        public float Invoke(float u, float p) => u + wd * p;
-
-        public Vector256<float> Invoke(Vector256<float> u, Vector256<float> p) => u + Vector256.Create(wd) * p;
-
-        public Vector512<float> Invoke(Vector512<float> u, Vector512<float> p) => u + Vector512.Create(wd) * p;
+        if (wd != 0f) VectorMath.AddScaled(block.Updates, block.Parameters, wd);
     }
 }

@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -182,61 +182,37 @@ internal sealed partial class ScaleByAdamTransformation(double b1, double b2, do
 
     /// <summary>m = β1·m + c1·g; v = β2·v + (c2·g)·g; u = (k_m·m + k_g·g) / (√(v + e_r)/√bc2 + ε).</summary>
     private readonly struct AdamOperator(float b1, float c1, float b2, float c2, float km, float kg, float sqrtBc2, float epsRoot, float eps)
-        : IUpdateOperator2
+        : IElementwiseOperator
     {
-        public float Invoke(float g, ref float m, ref float v, float p)
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
-            m = b1 * m + c1 * g;
-            v = b2 * v + c2 * g * g;
+            Moments(g, ref m, ref v);
             return Output(g, m, v);
         }
 
-        public float Output(float g, float m, float v) => (km * m + kg * g) / (MathF.Sqrt(v + epsRoot) / sqrtBc2 + eps);
-
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, Vector256<float> p)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Moments<TV>(TV g, ref TV m, ref TV v) where TV : struct, ILanes<TV>
         {
-            m = Vector256.Create(b1) * m + Vector256.Create(c1) * g;
-            v = Vector256.Create(b2) * v + Vector256.Create(c2) * g * g;
-            return Output(g, m, v);
+            m = TV.Create(b1) * m + TV.Create(c1) * g;
+            v = TV.Create(b2) * v + TV.Create(c2) * g * g;
         }
 
-        public Vector256<float> Output(Vector256<float> g, Vector256<float> m, Vector256<float> v) =>
-            (Vector256.Create(km) * m + Vector256.Create(kg) * g)
-            / (Vector256.Sqrt(v + Vector256.Create(epsRoot)) / Vector256.Create(sqrtBc2) + Vector256.Create(eps));
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, Vector512<float> p)
-        {
-            m = Vector512.Create(b1) * m + Vector512.Create(c1) * g;
-            v = Vector512.Create(b2) * v + Vector512.Create(c2) * g * g;
-            return Output(g, m, v);
-        }
-
-        public Vector512<float> Output(Vector512<float> g, Vector512<float> m, Vector512<float> v) =>
-            (Vector512.Create(km) * m + Vector512.Create(kg) * g)
-            / (Vector512.Sqrt(v + Vector512.Create(epsRoot)) / Vector512.Create(sqrtBc2) + Vector512.Create(eps));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TV Output<TV>(TV g, TV m, TV v) where TV : struct, ILanes<TV> =>
+            (TV.Create(km) * m + TV.Create(kg) * g) / (TV.Sqrt(v + TV.Create(epsRoot)) / TV.Create(sqrtBc2) + TV.Create(eps));
     }
 
     /// <summary>As <see cref="AdamOperator"/>, dividing by v_max = max(v_max, v) of the raw second moment.</summary>
-    private readonly struct AmsgradOperator(AdamOperator adam) : IUpdateOperator3
+    private readonly struct AmsgradOperator(AdamOperator adam) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float m, ref float v, ref float vMax, float p)
-        {
-            adam.Invoke(g, ref m, ref v, p);
-            vMax = MathF.Max(vMax, v);
-            return adam.Output(g, m, vMax);
-        }
+        public static int States => 3;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, ref Vector256<float> vMax, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV vMax, ref TV d) where TV : struct, ILanes<TV>
         {
-            adam.Invoke(g, ref m, ref v, p);
-            vMax = Vector256.Max(vMax, v);
-            return adam.Output(g, m, vMax);
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, ref Vector512<float> vMax, Vector512<float> p)
-        {
-            adam.Invoke(g, ref m, ref v, p);
-            vMax = Vector512.Max(vMax, v);
+            adam.Moments(g, ref m, ref v);
+            vMax = TV.Max(vMax, v);
             return adam.Output(g, m, vMax);
         }
     }

@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -112,41 +110,35 @@ internal sealed class ScaleByAdamBFloat16Transformation(double b1, double b2, do
 
     private void Run(Span<float> u, Span<ushort> m, Span<ushort> v, float km, float sqrtBc2)
     {
-        int n = u.Length;
-        ref float ru = ref MemoryMarshal.GetReference(u);
-        ref ushort rm = ref MemoryMarshal.GetReference(m);
-        ref ushort rv = ref MemoryMarshal.GetReference(v);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                var (m0, m1) = BFloat16.Widen(Vector256.LoadUnsafe(ref rm, (nuint)i));
-                var (v0, v1) = BFloat16.Widen(Vector256.LoadUnsafe(ref rv, (nuint)i));
-                var g0 = Vector256.LoadUnsafe(ref ru, (nuint)i);
-                var g1 = Vector256.LoadUnsafe(ref ru, (nuint)(i + 8));
-                Step(g0, ref m0, ref v0, km, sqrtBc2).StoreUnsafe(ref ru, (nuint)i);
-                Step(g1, ref m1, ref v1, km, sqrtBc2).StoreUnsafe(ref ru, (nuint)(i + 8));
-                BFloat16.Narrow(m0, m1).StoreUnsafe(ref rm, (nuint)i);
-                BFloat16.Narrow(v0, v1).StoreUnsafe(ref rv, (nuint)i);
-            }
-        }
-        for (; i < n; i++)
-        {
-            float g = Unsafe.Add(ref ru, i);
-            float mi = _b1 * BFloat16.ToSingle(Unsafe.Add(ref rm, i)) + _c1 * g;
-            float vi = _b2 * BFloat16.ToSingle(Unsafe.Add(ref rv, i)) + _c2 * g * g;
-            Unsafe.Add(ref ru, i) = km * mi / (MathF.Sqrt(vi) / sqrtBc2 + _eps);
-            Unsafe.Add(ref rm, i) = BFloat16.FromSingle(mi);
-            Unsafe.Add(ref rv, i) = BFloat16.FromSingle(vi);
-        }
+        var loop = new Loop(u, m, v, _b1, _c1, _b2, _c2, km, sqrtBc2, _eps);
+        Lanes.Run(ref loop);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector256<float> Step(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, float km, float sqrtBc2)
+    /// <summary>m, v widened; m = β1·m + c1·g; v = β2·v + (c2·g)·g; u = k_m·m / (√v/√bc2 + ε); m, v rounded back.</summary>
+    internal readonly ref struct Loop(Span<float> u, Span<ushort> m, Span<ushort> v, float b1, float c1, float b2, float c2, float km, float sqrtBc2, float eps)
+        : ILaneLoop
     {
-        m = Vector256.Create(_b1) * m + Vector256.Create(_c1) * g;
-        v = Vector256.Create(_b2) * v + Vector256.Create(_c2) * g * g;
-        return Vector256.Create(km) * m / (Vector256.Sqrt(v) / Vector256.Create(sqrtBc2) + Vector256.Create(_eps));
+        private readonly Span<float> _u = u;
+        private readonly Span<ushort> _m = m, _v = v;
+
+        public int Run<TV>(int start) where TV : struct, ILanes<TV>
+        {
+            ref float ru = ref MemoryMarshal.GetReference(_u);
+            ref ushort rm = ref MemoryMarshal.GetReference(_m);
+            ref ushort rv = ref MemoryMarshal.GetReference(_v);
+            TV vb1 = TV.Create(b1), vc1 = TV.Create(c1), vb2 = TV.Create(b2), vc2 = TV.Create(c2);
+            TV vkm = TV.Create(km), vSqrtBc2 = TV.Create(sqrtBc2), vEps = TV.Create(eps);
+            int i = start, n = _u.Length;
+            for (; i <= n - TV.Count; i += TV.Count)
+            {
+                var g = TV.Load(ref ru, (nuint)i);
+                var mi = vb1 * TV.LoadBFloat16(ref rm, (nuint)i) + vc1 * g;
+                var vi = vb2 * TV.LoadBFloat16(ref rv, (nuint)i) + vc2 * g * g;
+                (vkm * mi / (TV.Sqrt(vi) / vSqrtBc2 + vEps)).Store(ref ru, (nuint)i);
+                mi.StoreBFloat16(ref rm, (nuint)i);
+                vi.StoreBFloat16(ref rv, (nuint)i);
+            }
+            return i;
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -131,30 +130,16 @@ internal sealed class ScaleByAdoptTransformation(double b1, double b2, double ep
     }
 
     /// <summary>ĝ = clip(g/max(√v, ε), ±c); v = β2'v + (1−β2')g²; m = β1'm + (1−β1')ĝ; out = m, or (Nesterov) β1'm + (1−β1')ĝ.</summary>
-    private readonly struct Operator(float b1, float c1, float b2, float c2, float clip, float eps, float nesterov) : IUpdateOperator2
+    private readonly struct Operator(float b1, float c1, float b2, float c2, float clip, float eps, float nesterov) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float m, ref float v, float p)
-        {
-            float gh = MathF.Min(MathF.Max(g / MathF.Max(MathF.Sqrt(v), eps), -clip), clip);
-            v = b2 * v + c2 * (g * g);
-            m = b1 * m + c1 * gh;
-            return nesterov != 0f ? b1 * m + c1 * gh : m;
-        }
+        public static int States => 2;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
-            var gh = Vector256.Min(Vector256.Max(g / Vector256.Max(Vector256.Sqrt(v), Vector256.Create(eps)), Vector256.Create(-clip)), Vector256.Create(clip));
-            v = Vector256.Create(b2) * v + Vector256.Create(c2) * (g * g);
-            m = Vector256.Create(b1) * m + Vector256.Create(c1) * gh;
-            return nesterov != 0f ? Vector256.Create(b1) * m + Vector256.Create(c1) * gh : m;
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, Vector512<float> p)
-        {
-            var gh = Vector512.Min(Vector512.Max(g / Vector512.Max(Vector512.Sqrt(v), Vector512.Create(eps)), Vector512.Create(-clip)), Vector512.Create(clip));
-            v = Vector512.Create(b2) * v + Vector512.Create(c2) * (g * g);
-            m = Vector512.Create(b1) * m + Vector512.Create(c1) * gh;
-            return nesterov != 0f ? Vector512.Create(b1) * m + Vector512.Create(c1) * gh : m;
+            var gh = TV.Min(TV.Max(g / TV.Max(TV.Sqrt(v), TV.Create(eps)), TV.Create(-clip)), TV.Create(clip));
+            v = TV.Create(b2) * v + TV.Create(c2) * (g * g);
+            m = TV.Create(b1) * m + TV.Create(c1) * gh;
+            return nesterov != 0f ? TV.Create(b1) * m + TV.Create(c1) * gh : m;
         }
     }
 }
@@ -202,30 +187,17 @@ internal sealed class ScaleByAdemamixTransformation(double b1, double b2, Schedu
     }
 
     /// <summary>m1 = β1m1 + (1−β1)g; m2 = β3m2 + (1−β3)g; ν = β2ν + (1−β2)g²; out = (m1·k1 + α·m2)/(√(ν·k2 + ε_root) + ε).</summary>
-    private readonly struct Operator(float b1, float c1, float b3, float c3, float b2, float c2, float a, float k1, float k2, float eps, float epsRoot) : IUpdateOperator3
+    private readonly struct Operator(float b1, float c1, float b3, float c3, float b2, float c2, float a, float k1, float k2, float eps, float epsRoot)
+        : IElementwiseOperator
     {
-        public float Invoke(float g, ref float m1, ref float m2, ref float nu, float p)
-        {
-            m1 = b1 * m1 + c1 * g;
-            m2 = b3 * m2 + c3 * g;
-            nu = b2 * nu + c2 * (g * g);
-            return (m1 * k1 + a * m2) / (MathF.Sqrt(nu * k2 + epsRoot) + eps);
-        }
+        public static int States => 3;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m1, ref Vector256<float> m2, ref Vector256<float> nu, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV m1, ref TV m2, ref TV nu, ref TV d) where TV : struct, ILanes<TV>
         {
-            m1 = Vector256.Create(b1) * m1 + Vector256.Create(c1) * g;
-            m2 = Vector256.Create(b3) * m2 + Vector256.Create(c3) * g;
-            nu = Vector256.Create(b2) * nu + Vector256.Create(c2) * (g * g);
-            return (m1 * Vector256.Create(k1) + Vector256.Create(a) * m2) / (Vector256.Sqrt(nu * Vector256.Create(k2) + Vector256.Create(epsRoot)) + Vector256.Create(eps));
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m1, ref Vector512<float> m2, ref Vector512<float> nu, Vector512<float> p)
-        {
-            m1 = Vector512.Create(b1) * m1 + Vector512.Create(c1) * g;
-            m2 = Vector512.Create(b3) * m2 + Vector512.Create(c3) * g;
-            nu = Vector512.Create(b2) * nu + Vector512.Create(c2) * (g * g);
-            return (m1 * Vector512.Create(k1) + Vector512.Create(a) * m2) / (Vector512.Sqrt(nu * Vector512.Create(k2) + Vector512.Create(epsRoot)) + Vector512.Create(eps));
+            m1 = TV.Create(b1) * m1 + TV.Create(c1) * g;
+            m2 = TV.Create(b3) * m2 + TV.Create(c3) * g;
+            nu = TV.Create(b2) * nu + TV.Create(c2) * (g * g);
+            return (m1 * TV.Create(k1) + TV.Create(a) * m2) / (TV.Sqrt(nu * TV.Create(k2) + TV.Create(epsRoot)) + TV.Create(eps));
         }
     }
 }
@@ -255,27 +227,15 @@ internal sealed class ScaleBySimplifiedAdemamixTransformation(double b1, double 
     }
 
     /// <summary>m = β1m + g; n = β2n + (1−β2)g²; out = (m + αg)/(√(n·k2 + ε_root) + ε).</summary>
-    private readonly struct Operator(float b1, float b2, float c2, float alpha, float k2, float eps, float epsRoot) : IUpdateOperator2
+    private readonly struct Operator(float b1, float b2, float c2, float alpha, float k2, float eps, float epsRoot) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float m, ref float n, float p)
-        {
-            m = b1 * m + g;
-            n = b2 * n + c2 * (g * g);
-            return (m + alpha * g) / (MathF.Sqrt(n * k2 + epsRoot) + eps);
-        }
+        public static int States => 2;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> n, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV n, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
-            m = Vector256.Create(b1) * m + g;
-            n = Vector256.Create(b2) * n + Vector256.Create(c2) * (g * g);
-            return (m + Vector256.Create(alpha) * g) / (Vector256.Sqrt(n * Vector256.Create(k2) + Vector256.Create(epsRoot)) + Vector256.Create(eps));
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> n, Vector512<float> p)
-        {
-            m = Vector512.Create(b1) * m + g;
-            n = Vector512.Create(b2) * n + Vector512.Create(c2) * (g * g);
-            return (m + Vector512.Create(alpha) * g) / (Vector512.Sqrt(n * Vector512.Create(k2) + Vector512.Create(epsRoot)) + Vector512.Create(eps));
+            m = TV.Create(b1) * m + g;
+            n = TV.Create(b2) * n + TV.Create(c2) * (g * g);
+            return (m + TV.Create(alpha) * g) / (TV.Sqrt(n * TV.Create(k2) + TV.Create(epsRoot)) + TV.Create(eps));
         }
     }
 }

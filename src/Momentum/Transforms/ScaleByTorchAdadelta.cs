@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -58,35 +57,15 @@ internal sealed class ScaleByTorchAdadeltaTransformation(double rho, double eps)
     }
 
     /// <summary>s = ρ·s + (1−ρ)·g·g; δ = √(a + ε) / √(s + ε) · g; a = ρ·a + (1−ρ)·δ·δ.</summary>
-    private readonly struct Operator(float rho, float c, float eps) : IUpdateOperator2
+    private readonly struct Operator(float rho, float c, float eps) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float s, ref float a, float p)
-        {
-            s = rho * s + c * g * g;
-            float delta = MathF.Sqrt(a + eps) / MathF.Sqrt(s + eps) * g;
-            a = rho * a + c * delta * delta;
-            return delta;
-        }
+        public static int States => 2;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> s, ref Vector256<float> a, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV s, ref TV a, ref TV d, ref TV e) where TV : struct, ILanes<TV>
         {
-            var vr = Vector256.Create(rho);
-            var vc = Vector256.Create(c);
-            var ve = Vector256.Create(eps);
-            s = vr * s + vc * g * g;
-            var delta = Vector256.Sqrt(a + ve) / Vector256.Sqrt(s + ve) * g;
-            a = vr * a + vc * delta * delta;
-            return delta;
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> s, ref Vector512<float> a, Vector512<float> p)
-        {
-            var vr = Vector512.Create(rho);
-            var vc = Vector512.Create(c);
-            var ve = Vector512.Create(eps);
-            s = vr * s + vc * g * g;
-            var delta = Vector512.Sqrt(a + ve) / Vector512.Sqrt(s + ve) * g;
-            a = vr * a + vc * delta * delta;
+            s = TV.Create(rho) * s + TV.Create(c) * g * g;
+            var delta = TV.Sqrt(a + TV.Create(eps)) / TV.Sqrt(s + TV.Create(eps)) * g;
+            a = TV.Create(rho) * a + TV.Create(c) * delta * delta;
             return delta;
         }
     }

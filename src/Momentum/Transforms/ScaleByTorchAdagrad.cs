@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -68,24 +67,14 @@ internal sealed class ScaleByTorchAdagradTransformation(double lrDecay, double i
     }
 
     /// <summary>S = S + g·g; u = k·(g / (√S + ε)).</summary>
-    private readonly struct Operator(float k, float eps) : IUpdateOperator1
+    private readonly struct Operator(float k, float eps) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float sum, float p)
-        {
-            sum = sum + g * g;
-            return k * (g / (MathF.Sqrt(sum) + eps));
-        }
+        public static int States => 1;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> sum, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV sum, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             sum = sum + g * g;
-            return Vector256.Create(k) * (g / (Vector256.Sqrt(sum) + Vector256.Create(eps)));
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> sum, Vector512<float> p)
-        {
-            sum = sum + g * g;
-            return Vector512.Create(k) * (g / (Vector512.Sqrt(sum) + Vector512.Create(eps)));
+            return TV.Create(k) * (g / (TV.Sqrt(sum) + TV.Create(eps)));
         }
     }
 }

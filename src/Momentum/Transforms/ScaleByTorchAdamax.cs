@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -65,27 +64,15 @@ internal sealed class ScaleByTorchAdamaxTransformation(double b1, double b2, dou
     }
 
     /// <summary>m = β1·m + (1−β1)·g; n = max(β2·n, |g| + ε); u = k·(m / n).</summary>
-    private readonly struct Operator(float b1, float c1, float b2, float eps, float k) : IUpdateOperator2
+    private readonly struct Operator(float b1, float c1, float b2, float eps, float k) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float m, ref float n, float p)
-        {
-            m = b1 * m + c1 * g;
-            n = MathF.Max(b2 * n, MathF.Abs(g) + eps);
-            return k * (m / n);
-        }
+        public static int States => 2;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> n, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV n, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
-            m = Vector256.Create(b1) * m + Vector256.Create(c1) * g;
-            n = Vector256.Max(Vector256.Create(b2) * n, Vector256.Abs(g) + Vector256.Create(eps));
-            return Vector256.Create(k) * (m / n);
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> n, Vector512<float> p)
-        {
-            m = Vector512.Create(b1) * m + Vector512.Create(c1) * g;
-            n = Vector512.Max(Vector512.Create(b2) * n, Vector512.Abs(g) + Vector512.Create(eps));
-            return Vector512.Create(k) * (m / n);
+            m = TV.Create(b1) * m + TV.Create(c1) * g;
+            n = TV.Max(TV.Create(b2) * n, TV.Abs(g) + TV.Create(eps));
+            return TV.Create(k) * (m / n);
         }
     }
 }

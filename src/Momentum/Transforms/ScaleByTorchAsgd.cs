@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -92,29 +91,15 @@ internal sealed class ScaleByTorchAsgdTransformation(Schedule learningRate, doub
     }
 
     /// <summary>θ' = θ·c + (−η)·g; u = θ' − θ; ax = θ + u if μ = 1, else ax + (θ + u − ax)·μ.</summary>
-    private readonly struct Operator(float c, float negativeEta, float mu) : IUpdateOperator1
+    private readonly struct Operator(float c, float negativeEta, float mu) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float ax, float p)
-        {
-            float u = (p * c + negativeEta * g) - p;
-            float next = p + u;
-            ax = mu == 1f ? next : ax + (next - ax) * mu;
-            return u;
-        }
+        public static int States => 1;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> ax, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV ax, ref TV b, ref TV d, ref TV e) where TV : struct, ILanes<TV>
         {
-            var u = (p * Vector256.Create(c) + Vector256.Create(negativeEta) * g) - p;
+            var u = (p * TV.Create(c) + TV.Create(negativeEta) * g) - p;
             var next = p + u;
-            ax = mu == 1f ? next : ax + (next - ax) * Vector256.Create(mu);
-            return u;
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> ax, Vector512<float> p)
-        {
-            var u = (p * Vector512.Create(c) + Vector512.Create(negativeEta) * g) - p;
-            var next = p + u;
-            ax = mu == 1f ? next : ax + (next - ax) * Vector512.Create(mu);
+            ax = mu == 1f ? next : ax + (next - ax) * TV.Create(mu);
             return u;
         }
     }

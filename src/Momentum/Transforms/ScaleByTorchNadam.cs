@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -81,30 +80,16 @@ internal sealed class ScaleByTorchNadamTransformation(double b1, double b2, doub
     }
 
     /// <summary>m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g; d = √(v/bc2) + ε; u = k_g·(g/d) + k_m·(m/d).</summary>
-    private readonly struct Operator(float b1, float c1, float b2, float c2, float eps, float bc2, float kg, float km) : IUpdateOperator2
+    private readonly struct Operator(float b1, float c1, float b2, float c2, float eps, float bc2, float kg, float km) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float m, ref float v, float p)
-        {
-            m = b1 * m + c1 * g;
-            v = b2 * v + c2 * g * g;
-            float d = MathF.Sqrt(v / bc2) + eps;
-            return kg * (g / d) + km * (m / d);
-        }
+        public static int States => 2;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV e) where TV : struct, ILanes<TV>
         {
-            m = Vector256.Create(b1) * m + Vector256.Create(c1) * g;
-            v = Vector256.Create(b2) * v + Vector256.Create(c2) * g * g;
-            var d = Vector256.Sqrt(v / Vector256.Create(bc2)) + Vector256.Create(eps);
-            return Vector256.Create(kg) * (g / d) + Vector256.Create(km) * (m / d);
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, Vector512<float> p)
-        {
-            m = Vector512.Create(b1) * m + Vector512.Create(c1) * g;
-            v = Vector512.Create(b2) * v + Vector512.Create(c2) * g * g;
-            var d = Vector512.Sqrt(v / Vector512.Create(bc2)) + Vector512.Create(eps);
-            return Vector512.Create(kg) * (g / d) + Vector512.Create(km) * (m / d);
+            m = TV.Create(b1) * m + TV.Create(c1) * g;
+            v = TV.Create(b2) * v + TV.Create(c2) * g * g;
+            var d = TV.Sqrt(v / TV.Create(bc2)) + TV.Create(eps);
+            return TV.Create(kg) * (g / d) + TV.Create(km) * (m / d);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -87,27 +86,15 @@ internal sealed class ScaleByTorchRadamTransformation(double b1, double b2, doub
     }
 
     /// <summary>m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g; u = k·m / (√v + ε) when rectified, else k·m.</summary>
-    private readonly struct Operator(float b1, float c1, float b2, float c2, float eps, float k, bool rectified) : IUpdateOperator2
+    private readonly struct Operator(float b1, float c1, float b2, float c2, float eps, float k, bool rectified) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float m, ref float v, float p)
-        {
-            m = b1 * m + c1 * g;
-            v = b2 * v + c2 * g * g;
-            return rectified ? k * m / (MathF.Sqrt(v) + eps) : k * m;
-        }
+        public static int States => 2;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
-            m = Vector256.Create(b1) * m + Vector256.Create(c1) * g;
-            v = Vector256.Create(b2) * v + Vector256.Create(c2) * g * g;
-            return rectified ? Vector256.Create(k) * m / (Vector256.Sqrt(v) + Vector256.Create(eps)) : Vector256.Create(k) * m;
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, Vector512<float> p)
-        {
-            m = Vector512.Create(b1) * m + Vector512.Create(c1) * g;
-            v = Vector512.Create(b2) * v + Vector512.Create(c2) * g * g;
-            return rectified ? Vector512.Create(k) * m / (Vector512.Sqrt(v) + Vector512.Create(eps)) : Vector512.Create(k) * m;
+            m = TV.Create(b1) * m + TV.Create(c1) * g;
+            v = TV.Create(b2) * v + TV.Create(c2) * g * g;
+            return rectified ? TV.Create(k) * m / (TV.Sqrt(v) + TV.Create(eps)) : TV.Create(k) * m;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -64,49 +63,27 @@ internal sealed class ScaleByTorchRmsPropTransformation(double alpha, double eps
     }
 
     /// <summary>s = α·s + (1−α)·g·g; u = g / (√s + ε).</summary>
-    private readonly struct Plain(float a, float c, float eps) : IUpdateOperator1
+    private readonly struct Plain(float a, float c, float eps) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float s, float p)
-        {
-            s = a * s + c * g * g;
-            return g / (MathF.Sqrt(s) + eps);
-        }
+        public static int States => 1;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> s, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV s, ref TV b, ref TV d, ref TV e) where TV : struct, ILanes<TV>
         {
-            s = Vector256.Create(a) * s + Vector256.Create(c) * g * g;
-            return g / (Vector256.Sqrt(s) + Vector256.Create(eps));
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> s, Vector512<float> p)
-        {
-            s = Vector512.Create(a) * s + Vector512.Create(c) * g * g;
-            return g / (Vector512.Sqrt(s) + Vector512.Create(eps));
+            s = TV.Create(a) * s + TV.Create(c) * g * g;
+            return g / (TV.Sqrt(s) + TV.Create(eps));
         }
     }
 
     /// <summary>s = α·s + (1−α)·g·g; ḡ = α·ḡ + (1−α)·g; u = g / (√(s − ḡ·ḡ) + ε).</summary>
-    private readonly struct Centered(float a, float c, float eps) : IUpdateOperator2
+    private readonly struct Centered(float a, float c, float eps) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float s, ref float m, float p)
-        {
-            s = a * s + c * g * g;
-            m = a * m + c * g;
-            return g / (MathF.Sqrt(s - m * m) + eps);
-        }
+        public static int States => 2;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> s, ref Vector256<float> m, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV s, ref TV m, ref TV d, ref TV e) where TV : struct, ILanes<TV>
         {
-            s = Vector256.Create(a) * s + Vector256.Create(c) * g * g;
-            m = Vector256.Create(a) * m + Vector256.Create(c) * g;
-            return g / (Vector256.Sqrt(s - m * m) + Vector256.Create(eps));
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> s, ref Vector512<float> m, Vector512<float> p)
-        {
-            s = Vector512.Create(a) * s + Vector512.Create(c) * g * g;
-            m = Vector512.Create(a) * m + Vector512.Create(c) * g;
-            return g / (Vector512.Sqrt(s - m * m) + Vector512.Create(eps));
+            s = TV.Create(a) * s + TV.Create(c) * g * g;
+            m = TV.Create(a) * m + TV.Create(c) * g;
+            return g / (TV.Sqrt(s - m * m) + TV.Create(eps));
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -80,44 +79,19 @@ internal sealed class ScaleByTorchRpropTransformation(double initialStepSize, do
     }
 
     /// <summary>f = η+ if g·p &gt; 0, η− if g·p &lt; 0, else 1; s = clamp(s·f); g = 0 where g·p &lt; 0; p = g; u = sign(g)·s.</summary>
-    private readonly struct Operator(float minus, float plus, float min, float max) : IUpdateOperator2
+    private readonly struct Operator(float minus, float plus, float min, float max) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float prev, ref float size, float p)
-        {
-            float product = g * prev;
-            float factor = product > 0 ? plus : product < 0 ? minus : 1f;
-            size = MathF.Min(MathF.Max(size * factor, min), max);
-            if (product < 0) g = 0f;
-            prev = g;
-            return (g > 0 ? 1f : g < 0 ? -1f : 0f) * size;
-        }
+        public static int States => 2;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> prev, ref Vector256<float> size, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV prev, ref TV size, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
+            var zero = TV.Create(0f);
             var product = g * prev;
-            var positive = Vector256.GreaterThan(product, Vector256<float>.Zero);
-            var negative = Vector256.LessThan(product, Vector256<float>.Zero);
-            var factor = Vector256.ConditionalSelect(positive, Vector256.Create(plus), Vector256.ConditionalSelect(negative, Vector256.Create(minus), Vector256<float>.One));
-            size = Vector256.Min(Vector256.Max(size * factor, Vector256.Create(min)), Vector256.Create(max));
-            g = Vector256.ConditionalSelect(negative, Vector256<float>.Zero, g);
+            var factor = TV.IfGreater(product, zero, TV.Create(plus), TV.IfLess(product, zero, TV.Create(minus), TV.Create(1f)));
+            size = TV.Min(TV.Max(size * factor, TV.Create(min)), TV.Create(max));
+            g = TV.IfLess(product, zero, zero, g);
             prev = g;
-            var sign = Vector256.ConditionalSelect(Vector256.GreaterThan(g, Vector256<float>.Zero), Vector256<float>.One,
-                Vector256.ConditionalSelect(Vector256.LessThan(g, Vector256<float>.Zero), Vector256.Create(-1f), Vector256<float>.Zero));
-            return sign * size;
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> prev, ref Vector512<float> size, Vector512<float> p)
-        {
-            var product = g * prev;
-            var positive = Vector512.GreaterThan(product, Vector512<float>.Zero);
-            var negative = Vector512.LessThan(product, Vector512<float>.Zero);
-            var factor = Vector512.ConditionalSelect(positive, Vector512.Create(plus), Vector512.ConditionalSelect(negative, Vector512.Create(minus), Vector512<float>.One));
-            size = Vector512.Min(Vector512.Max(size * factor, Vector512.Create(min)), Vector512.Create(max));
-            g = Vector512.ConditionalSelect(negative, Vector512<float>.Zero, g);
-            prev = g;
-            var sign = Vector512.ConditionalSelect(Vector512.GreaterThan(g, Vector512<float>.Zero), Vector512<float>.One,
-                Vector512.ConditionalSelect(Vector512.LessThan(g, Vector512<float>.Zero), Vector512.Create(-1f), Vector512<float>.Zero));
-            return sign * size;
+            return TV.IfGreater(g, zero, TV.Create(1f), TV.IfLess(g, zero, TV.Create(-1f), zero)) * size;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -115,23 +114,13 @@ internal sealed class TraceTransformation(double decay, bool nesterov, double da
     }
 
     /// <summary>b = μ·b + (1−τ)·g; returns g unchanged.</summary>
-    private readonly struct Accumulate(float decay, float gain) : IUpdateOperator1
+    private readonly struct Accumulate(float decay, float gain) : IElementwiseOperator
     {
-        public float Invoke(float g, ref float b, float p)
-        {
-            b = b * decay + gain * g;
-            return g;
-        }
+        public static int States => 1;
 
-        public Vector256<float> Invoke(Vector256<float> g, ref Vector256<float> b, Vector256<float> p)
+        public TV Invoke<TV>(TV g, TV p, ref TV b, ref TV c, ref TV d, ref TV e) where TV : struct, ILanes<TV>
         {
-            b = b * Vector256.Create(decay) + Vector256.Create(gain) * g;
-            return g;
-        }
-
-        public Vector512<float> Invoke(Vector512<float> g, ref Vector512<float> b, Vector512<float> p)
-        {
-            b = b * Vector512.Create(decay) + Vector512.Create(gain) * g;
+            b = b * TV.Create(decay) + TV.Create(gain) * g;
             return g;
         }
     }
