@@ -80,22 +80,52 @@ public static partial class Transforms
     }
 }
 
-/// <summary>State with up to three per-row moments and a count, for the contrib moment transformations.</summary>
-internal sealed class ContribMomentState : TransformState
+/// <summary>ADOPT's state: the moments (slots <c>mu</c>, <c>nu</c>), the count, and this step's scalars.</summary>
+internal sealed class ScaleByAdoptState : TransformState
 {
-    public readonly RowBuffer A;
-    public readonly RowBuffer B;
-    public readonly RowBuffer? C;
+    public readonly RowBuffer Mu, Nu;
     public long Count;
 
-    // This step's scalars.
-    public float S0, S1, S2, S3, S4;
+    // This step's scalars, set in BeginStep: β1' and 1−β1', β2' and 1−β2' (β1' = 1, β2' = 0 on the first step), the clip c.
+    public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Clip;
 
-    public ContribMomentState(Parameter parameter, string a, string b, string? c) : base(parameter)
+    public ScaleByAdoptState(Parameter parameter) : base(parameter)
     {
-        A = AddTensor(a);
-        B = AddTensor(b);
-        if (c is not null) C = AddTensor(c);
+        Mu = AddTensor("mu");
+        Nu = AddTensor("nu");
+        AddScalar("count", () => Count, v => Count = (long)v);
+    }
+}
+
+/// <summary>AdEMAMix's state: the fast and slow moments and the second moment (slots <c>m1</c>, <c>m2</c>, <c>nu</c>), the count, and this step's scalars.</summary>
+internal sealed class ScaleByAdemamixState : TransformState
+{
+    public readonly RowBuffer M1, M2, Nu;
+    public long Count;
+
+    // This step's scalars, set in BeginStep: β3 and 1−β3, α (both scheduled), 1/(1−β1ᵗ) and 1/(1−β2ᵗ).
+    public float Beta3, OneMinusBeta3, Alpha, Bias1Inverse, Bias2Inverse;
+
+    public ScaleByAdemamixState(Parameter parameter) : base(parameter)
+    {
+        M1 = AddTensor("m1");
+        M2 = AddTensor("m2");
+        Nu = AddTensor("nu");
+        AddScalar("count", () => Count, v => Count = (long)v);
+    }
+}
+
+/// <summary>Simplified AdEMAMix's state: the moments (slots <c>m</c>, <c>n</c>), the count, and this step's 1/(1−β2ᵗ).</summary>
+internal sealed class ScaleBySimplifiedAdemamixState : TransformState
+{
+    public readonly RowBuffer M, N;
+    public long Count;
+    public float Bias2Inverse;
+
+    public ScaleBySimplifiedAdemamixState(Parameter parameter) : base(parameter)
+    {
+        M = AddTensor("m");
+        N = AddTensor("n");
         AddScalar("count", () => Count, v => Count = (long)v);
     }
 }
@@ -107,26 +137,26 @@ internal sealed class ScaleByAdoptTransformation(double b1, double b2, double ep
 
     public override string Name => "scale_by_adopt";
 
-    public override TransformState? CreateState(Parameter parameter) => new ContribMomentState(parameter, "mu", "nu", null);
+    public override TransformState? CreateState(Parameter parameter) => new ScaleByAdoptState(parameter);
 
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
-        var s = (ContribMomentState)state!;
+        var s = (ScaleByAdoptState)state!;
         long c = s.Count++;
         double beta1 = c > 0 ? b1 : 1, beta2 = c > 0 ? b2 : 0;
-        s.S0 = (float)beta1;
-        s.S1 = (float)(1 - beta1);
-        s.S2 = (float)beta2;
-        s.S3 = (float)(1 - beta2);
-        s.S4 = useClipping ? (float)Math.Sqrt(Math.Sqrt(c)) : float.PositiveInfinity;
+        s.Beta1 = (float)beta1;
+        s.OneMinusBeta1 = (float)(1 - beta1);
+        s.Beta2 = (float)beta2;
+        s.OneMinusBeta2 = (float)(1 - beta2);
+        s.Clip = useClipping ? (float)Math.Sqrt(Math.Sqrt(c)) : float.PositiveInfinity;
     }
 
     public override void Apply(TransformState? state, in Block block)
     {
-        var s = (ContribMomentState)state!;
-        var m = s.A.Span.Slice(block.Offset, block.Length);
-        var v = s.B.Span.Slice(block.Offset, block.Length);
-        ElementwiseLoop.Run(new Operator(s.S0, s.S1, s.S2, s.S3, s.S4, _eps, nesterov ? 1f : 0f), block.Updates, m, v, block.Parameters);
+        var s = (ScaleByAdoptState)state!;
+        var m = s.Mu.Span.Slice(block.Offset, block.Length);
+        var v = s.Nu.Span.Slice(block.Offset, block.Length);
+        ElementwiseLoop.Run(new Operator(s.Beta1, s.OneMinusBeta1, s.Beta2, s.OneMinusBeta2, s.Clip, _eps, nesterov ? 1f : 0f), block.Updates, m, v, block.Parameters);
     }
 
     /// <summary>ĝ = clip(g/max(√v, ε), ±c); v = β2'v + (1−β2')g²; m = β1'm + (1−β1')ĝ; out = m, or (Nesterov) β1'm + (1−β1')ĝ.</summary>
@@ -151,9 +181,9 @@ internal sealed class ScaleByAdemamixTransformation(double b1, double b2, Schedu
 
     public override string Name => "scale_by_ademamix";
 
-    public override TransformState? CreateState(Parameter parameter) => new ContribMomentState(parameter, "m1", "m2", "nu");
+    public override TransformState? CreateState(Parameter parameter) => new ScaleByAdemamixState(parameter);
 
-    public override void ValidateStep(TransformState? state, in StepInfo step) => SchedulesAt(state is ContribMomentState s ? s.Count : 0);
+    public override void ValidateStep(TransformState? state, in StepInfo step) => SchedulesAt(state is ScaleByAdemamixState s ? s.Count : 0);
 
     private (double Beta3, double Alpha) SchedulesAt(long count)
     {
@@ -165,25 +195,26 @@ internal sealed class ScaleByAdemamixTransformation(double b1, double b2, Schedu
 
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
-        var s = (ContribMomentState)state!;
+        var s = (ScaleByAdemamixState)state!;
         long c = s.Count;
         var (beta3, a) = SchedulesAt(c);
         s.Count = c + 1;
         long t = c + 1;
-        s.S0 = (float)beta3;
-        s.S1 = (float)(1 - beta3);
-        s.S2 = (float)a;
-        s.S3 = (float)(1 / (1 - Math.Pow(b1, t)));
-        s.S4 = (float)(1 / (1 - Math.Pow(b2, t)));
+        s.Beta3 = (float)beta3;
+        s.OneMinusBeta3 = (float)(1 - beta3);
+        s.Alpha = (float)a;
+        s.Bias1Inverse = (float)(1 / (1 - Math.Pow(b1, t)));
+        s.Bias2Inverse = (float)(1 / (1 - Math.Pow(b2, t)));
     }
 
     public override void Apply(TransformState? state, in Block block)
     {
-        var s = (ContribMomentState)state!;
-        var m1 = s.A.Span.Slice(block.Offset, block.Length);
-        var m2 = s.B.Span.Slice(block.Offset, block.Length);
-        var nu = s.C!.Span.Slice(block.Offset, block.Length);
-        ElementwiseLoop.Run(new Operator(_b1, _c1, s.S0, s.S1, _b2, _c2, s.S2, s.S3, s.S4, _eps, _epsRoot), block.Updates, m1, m2, nu, block.Parameters);
+        var s = (ScaleByAdemamixState)state!;
+        var m1 = s.M1.Span.Slice(block.Offset, block.Length);
+        var m2 = s.M2.Span.Slice(block.Offset, block.Length);
+        var nu = s.Nu.Span.Slice(block.Offset, block.Length);
+        ElementwiseLoop.Run(new Operator(_b1, _c1, s.Beta3, s.OneMinusBeta3, _b2, _c2, s.Alpha, s.Bias1Inverse, s.Bias2Inverse, _eps, _epsRoot),
+            block.Updates, m1, m2, nu, block.Parameters);
     }
 
     /// <summary>m1 = β1m1 + (1−β1)g; m2 = β3m2 + (1−β3)g; ν = β2ν + (1−β2)g²; out = (m1·k1 + α·m2)/(√(ν·k2 + ε_root) + ε).</summary>
@@ -209,21 +240,21 @@ internal sealed class ScaleBySimplifiedAdemamixTransformation(double b1, double 
 
     public override string Name => "scale_by_simplified_ademamix";
 
-    public override TransformState? CreateState(Parameter parameter) => new ContribMomentState(parameter, "m", "n", null);
+    public override TransformState? CreateState(Parameter parameter) => new ScaleBySimplifiedAdemamixState(parameter);
 
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
-        var s = (ContribMomentState)state!;
+        var s = (ScaleBySimplifiedAdemamixState)state!;
         long t = ++s.Count;
-        s.S0 = (float)(1 / (1 - Math.Pow(b2, t)));
+        s.Bias2Inverse = (float)(1 / (1 - Math.Pow(b2, t)));
     }
 
     public override void Apply(TransformState? state, in Block block)
     {
-        var s = (ContribMomentState)state!;
-        var m = s.A.Span.Slice(block.Offset, block.Length);
-        var n = s.B.Span.Slice(block.Offset, block.Length);
-        ElementwiseLoop.Run(new Operator(_b1, _b2, _c2, _alpha, s.S0, _eps, _epsRoot), block.Updates, m, n, block.Parameters);
+        var s = (ScaleBySimplifiedAdemamixState)state!;
+        var m = s.M.Span.Slice(block.Offset, block.Length);
+        var n = s.N.Span.Slice(block.Offset, block.Length);
+        ElementwiseLoop.Run(new Operator(_b1, _b2, _c2, _alpha, s.Bias2Inverse, _eps, _epsRoot), block.Updates, m, n, block.Parameters);
     }
 
     /// <summary>m = β1m + g; n = β2n + (1−β2)g²; out = (m + αg)/(√(n·k2 + ε_root) + ε).</summary>
