@@ -14,8 +14,8 @@ internal sealed class SpecProviderAttribute : Attribute;
 public sealed class SpecRegistry
 {
     private static readonly Lazy<SpecRegistry> s_default = new(CreateDefault);
-    private readonly Dictionary<string, (Func<SpecArguments, GradientTransformation> Factory, string Summary)> _transforms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (Func<SpecArguments, Schedule> Factory, string Summary)> _schedules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Func<SpecArguments, GradientTransformation> Factory, string Summary, string Example)> _transforms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Func<SpecArguments, Schedule> Factory, string Summary, string Example)> _schedules = new(StringComparer.Ordinal);
 
     /// <summary>The registry with every built-in optimizer, transformation, combinator and schedule.</summary>
     public static SpecRegistry Default => s_default.Value;
@@ -26,22 +26,40 @@ public sealed class SpecRegistry
     /// <summary>The registered schedule names with one-line summaries, sorted.</summary>
     public IEnumerable<(string Name, string Summary)> Schedules => _schedules.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => (k.Key, k.Value.Summary));
 
+    /// <summary>
+    /// The example spec of a registered transformation name: a spec that builds <paramref name="name"/> (at its root) with
+    /// representative, non-default arguments, and a real inner optimizer for combinators and wrappers. The conformance
+    /// tests run every registered name by its example.
+    /// </summary>
+    /// <param name="name">A registered transformation name.</param>
+    /// <exception cref="KeyNotFoundException">No transformation is registered under that name.</exception>
+    public string Example(string name) =>
+        _transforms.TryGetValue(name, out var entry) ? entry.Example : throw new KeyNotFoundException($"No transformation is registered as '{name}'.");
+
+    /// <summary>The example spec of a registered schedule name (see <see cref="Example"/>).</summary>
+    /// <param name="name">A registered schedule name.</param>
+    /// <exception cref="KeyNotFoundException">No schedule is registered under that name.</exception>
+    public string ScheduleExample(string name) =>
+        _schedules.TryGetValue(name, out var entry) ? entry.Example : throw new KeyNotFoundException($"No schedule is registered as '{name}'.");
+
     /// <summary>Registers a transformation factory.</summary>
     /// <param name="name">The spec name.</param>
     /// <param name="summary">A one-line description.</param>
+    /// <param name="example">A spec that builds this name with representative, non-default arguments (see <see cref="Example"/>).</param>
     /// <param name="factory">Builds the transformation from its arguments.</param>
-    public void Register(string name, string summary, Func<SpecArguments, GradientTransformation> factory)
+    public void Register(string name, string summary, string example, Func<SpecArguments, GradientTransformation> factory)
     {
-        if (!_transforms.TryAdd(name, (factory, summary))) throw new InvalidOperationException($"The spec name '{name}' is registered twice.");
+        if (!_transforms.TryAdd(name, (factory, summary, example))) throw new InvalidOperationException($"The spec name '{name}' is registered twice.");
     }
 
     /// <summary>Registers a schedule factory.</summary>
     /// <param name="name">The spec name.</param>
     /// <param name="summary">A one-line description.</param>
+    /// <param name="example">A schedule spec that builds this name with representative arguments (see <see cref="ScheduleExample"/>).</param>
     /// <param name="factory">Builds the schedule from its arguments.</param>
-    public void RegisterSchedule(string name, string summary, Func<SpecArguments, Schedule> factory)
+    public void RegisterSchedule(string name, string summary, string example, Func<SpecArguments, Schedule> factory)
     {
-        if (!_schedules.TryAdd(name, (factory, summary))) throw new InvalidOperationException($"The schedule name '{name}' is registered twice.");
+        if (!_schedules.TryAdd(name, (factory, summary, example))) throw new InvalidOperationException($"The schedule name '{name}' is registered twice.");
     }
 
     /// <summary>Parses and builds a transformation.</summary>
