@@ -26,8 +26,9 @@ namespace Momentum.Tests.Conformance;
 /// reference is their <see cref="IWrapperHost"/>: its <c>RunWrapperSegments</c> cuts the parameters as a full step does.
 /// The wrappers' own arithmetic (their <c>RunSegment</c> phases) is therefore shared with the engine, as the other
 /// transformations' <c>Apply</c> is; what the comparison checks is the engine's orchestration around them.</para>
-/// <para>A step that throws (a non-finite gradient under <see cref="NonFiniteGradients.Throw"/>, a schedule that gives
-/// NaN) changes nothing here: the whole state is restored before the exception leaves. Row operations remap the
+/// <para>A step that throws (a non-finite gradient under <see cref="NonFiniteGradients.Throw"/>, a learning rate or
+/// weight decay that is not finite at this step, checked for every active stage before any state is created or begun)
+/// changes nothing here: the whole state is restored before the exception leaves. Row operations remap the
 /// parameter and every tensor of every state that supports them, as documented. Checkpoints are the engine's concern:
 /// a save and load must leave the engine equal to a reference that did nothing.</para>
 /// </remarks>
@@ -180,6 +181,7 @@ internal sealed class ReferenceStepper : IWrapperHost
                     throw new ArgumentException($"Row {rows[^1]} is selected for parameter '{Parameters[p].Name}', which now has {Parameters[p].Rows} rows.", nameof(selection));
         }
         if (_policy != NonFiniteGradients.Propagate && !CheckFinite(selection)) return false;
+        CheckStepValues();
         foreach (int p in _active) _plans[p].EnsureState();
         foreach (int p in _active)
         {
@@ -209,6 +211,7 @@ internal sealed class ReferenceStepper : IWrapperHost
             }
         }
         for (int w = 0; w < _wrappers.Length; w++) EnsureWrapperStates(w);
+        CheckStepValues();
         foreach (int p in _active) _plans[p].EnsureState();
         if (_snapshotFrom >= 0) TakeSnapshot();
         foreach (int p in _active)
@@ -282,6 +285,27 @@ internal sealed class ReferenceStepper : IWrapperHost
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Refuses the step (<see cref="ArithmeticException"/>) if a learning rate or weight decay of an active parameter's
+    /// chain is not finite at this step, as a non-finite gradient refuses it: before any state exists or changes.
+    /// </summary>
+    private void CheckStepValues()
+    {
+        foreach (int p in _active)
+        {
+            foreach (var stage in _plans[p].Stages)
+            {
+                float value = stage.Transform switch
+                {
+                    ScaleByLearningRateTransformation lr => lr.StepValue(StepCount), // throws for a non-finite rate
+                    AddDecayedWeightsTransformation decay => decay.StepValue(StepCount),
+                    _ => 0f,
+                };
+                if (!float.IsFinite(value)) throw new ArithmeticException($"The weight decay schedule gave {value} at step {StepCount}.");
+            }
+        }
     }
 
     /// <summary>The active parameters' chains, round by round; leaves the updates in <see cref="_updates"/>.</summary>
