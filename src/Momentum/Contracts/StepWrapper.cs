@@ -32,6 +32,21 @@ public abstract class StepWrapper : GradientTransformation
     /// <summary>Creates the state this wrapper keeps once per optimizer (counters), or null.</summary>
     internal virtual WrapperState? CreateWrapperState() => null;
 
+    /// <summary>
+    /// Checks, before anything changes, that this step can be taken: evaluates the wrapper's own schedules at the count
+    /// its hooks will use and throws <see cref="ArithmeticException"/> if one is not usable (the step is refused,
+    /// nothing changed). Its per-parameter states may not exist yet (a parameter's first gradient). Changes nothing.
+    /// </summary>
+    internal virtual void ValidateStep(in Optimizer.WrapperStep step)
+    {
+    }
+
+    /// <summary>
+    /// Whether the inner chain will run in this step (false, say, for a gradient-accumulation micro-step), judged from
+    /// the wrapper's state before <see cref="BeforeInner"/> changes it; the inner stages are validated only then.
+    /// </summary>
+    internal virtual bool InnerRuns(in Optimizer.WrapperStep step) => true;
+
     /// <summary>Runs before the inner chain; returns false to end the step there (nothing is applied).</summary>
     internal virtual bool BeforeInner(in Optimizer.WrapperStep step) => true;
 

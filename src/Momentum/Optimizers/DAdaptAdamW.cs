@@ -69,6 +69,8 @@ internal sealed class DAdaptAdamWTransformation(GradientTransformation preproces
 
     internal override WrapperState? CreateWrapperState() => new LearningRateFreeState(o.EstimLr0, "estim_lr", "numerator_weighted");
 
+    internal override void ValidateStep(in Optimizer.WrapperStep step) => Evaluate(o.LearningRate, ((LearningRateFreeState)step.Global!).Count);
+
     internal override bool AfterInner(in Optimizer.WrapperStep step)
     {
         var g = (LearningRateFreeState)step.Global!;

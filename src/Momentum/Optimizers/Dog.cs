@@ -75,6 +75,8 @@ internal sealed class DogTransformation(GradientTransformation preprocess, Sched
         ? new LearningRateFreeState(initValue, "estim_sq_dist", "weighted_sq_norm_grads")
         : new LearningRateFreeState(initStep == DogInitStep.Distance ? initValue : 0, "max_dist", "sum_sq_norm_grads");
 
+    internal override void ValidateStep(in Optimizer.WrapperStep step) => Evaluate(learningRate, step.StepCount);
+
     internal override bool AfterInner(in Optimizer.WrapperStep step)
     {
         var g = (LearningRateFreeState)step.Global!;

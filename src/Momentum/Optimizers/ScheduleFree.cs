@@ -94,6 +94,17 @@ internal sealed class ScheduleFreeTransformation(GradientTransformation inner, S
 
     public override TransformState? CreateState(Parameter parameter) => new ScheduleFreeState(parameter);
 
+    internal override void ValidateStep(in Optimizer.WrapperStep step)
+    {
+        for (int a = 0; a < step.ActiveCount; a++)
+        {
+            long count = step.StateOf(step.ActiveIndex(a)) is ScheduleFreeState s ? s.StepCount : 1; // a new state's count
+            double lr = learningRate.Evaluate(count);
+            if (!double.IsFinite(lr))
+                throw new ArithmeticException($"The learning rate schedule gave {lr} at step {count}; the step was refused and nothing changed.");
+        }
+    }
+
     internal override bool AfterInner(in Optimizer.WrapperStep step)
     {
         for (int a = 0; a < step.ActiveCount; a++)

@@ -155,7 +155,8 @@ public sealed class SpecRegistry
         return close.Count == 0 ? "" : $" (did you mean {string.Join(", ", close)}?)";
     }
 
-    private static SpecRegistry CreateDefault()
+    /// <summary>A new registry with every built-in name (tests add names of their own to a copy).</summary>
+    internal static SpecRegistry CreateDefault()
     {
         var registry = new SpecRegistry();
         foreach (var type in typeof(SpecRegistry).Assembly.GetTypes().OrderBy(t => t.FullName, StringComparer.Ordinal))

@@ -4,7 +4,7 @@ using Momentum.Kernels;
 namespace Momentum;
 
 /// <summary>The engine side of <see cref="StepWrapper"/>: wrapped steps, wrapper state and snapshots.</summary>
-public sealed partial class Optimizer
+public sealed partial class Optimizer : IWrapperHost
 {
     private StepWrapper[] _wrappers = [];
     private string[] _wrapperPaths = [];
@@ -113,7 +113,16 @@ public sealed partial class Optimizer
     {
         CollectActive(gradients);
         if (Options.NonFiniteGradients != NonFiniteGradients.Propagate && !CheckFinite(gradients)) return false;
-        ValidateActive(loss); // throws before any wrapper or stage state changed
+        // The validation phase: the wrappers' own schedules, then (when the inner chain will run) its stages'; whatever
+        // throws here, no wrapper or stage state has changed yet.
+        bool innerRuns = true;
+        for (int w = 0; w < _wrappers.Length && innerRuns; w++)
+        {
+            var step = new WrapperStep(this, w, loss);
+            _wrappers[w].ValidateStep(in step);
+            innerRuns = _wrappers[w].InnerRuns(in step);
+        }
+        if (innerRuns) ValidateActive(loss);
         for (int w = 0; w < _wrappers.Length; w++)
         {
             EnsureWrapperStates(w);
@@ -243,61 +252,119 @@ public sealed partial class Optimizer
         }
     }
 
-    /// <summary>What a <see cref="StepWrapper"/> sees of the step being taken.</summary>
-    internal readonly struct WrapperStep(Optimizer optimizer, int wrapper, double loss)
+    /// <summary>What a <see cref="StepWrapper"/> sees of the step being taken (the members of <see cref="IWrapperHost"/> for one wrapper).</summary>
+    internal readonly struct WrapperStep(IWrapperHost host, int wrapper, double loss)
     {
-        /// <summary>The optimizer.</summary>
-        public Optimizer Optimizer => optimizer;
-
         /// <summary>The loss passed to the step (NaN if none).</summary>
         public double Loss => loss;
 
         /// <summary>The optimizer's step count (applied steps before this one).</summary>
-        public long StepCount => optimizer.StepCount;
+        public long StepCount => host.StepCount;
 
         /// <summary>This wrapper's optimizer-wide state.</summary>
-        public WrapperState? Global => optimizer._wrapperGlobals[wrapper];
+        public WrapperState? Global => host.WrapperGlobal(wrapper);
 
         /// <summary>The number of parameters taking part in the step.</summary>
-        public int ActiveCount => optimizer._activeCount;
+        public int ActiveCount => host.ActiveCount;
 
         /// <summary>The index of the i-th active parameter.</summary>
-        public int ActiveIndex(int i) => optimizer._active[i];
+        public int ActiveIndex(int i) => host.ActiveIndex(i);
 
         /// <summary>This wrapper's state for parameter <paramref name="index"/> (null if it has none).</summary>
-        public TransformState? StateOf(int index) =>
-            index < optimizer._wrapperStates[wrapper].Length ? optimizer._wrapperStates[wrapper][index] : null;
+        public TransformState? StateOf(int index) => host.WrapperStateOf(wrapper, index);
 
         /// <summary>The number of parameters of the set.</summary>
-        public int ParameterCount => optimizer._plans.Count;
+        public int ParameterCount => host.ParameterCount;
 
         /// <summary>Runs <see cref="StepWrapper.RunSegment"/> for phase <paramref name="phase"/> over every segment; returns the sum of the partials in segment order.</summary>
-        public double RunSegments(int phase)
-        {
-            var body = optimizer._wrapperBody!;
-            body.Wrapper = wrapper;
-            body.Phase = phase;
-            WorkerPool.Shared.Run(body, optimizer._segments.ItemCount, optimizer.Options.Threads);
-            double total = 0;
-            for (int s = 0; s < optimizer._segments.Count; s++) total += optimizer._segments.Partial[s];
-            return total;
-        }
+        public double RunSegments(int phase) => host.RunWrapperSegments(wrapper, phase);
 
         /// <summary>Makes <paramref name="gradient"/> parameter <paramref name="index"/>'s gradient for the rest of the step.</summary>
-        public void ReplaceGradient(int index, RowBuffer gradient) => optimizer._plans[index].Gradient = gradient;
+        public void ReplaceGradient(int index, RowBuffer gradient) => host.ReplaceGradient(index, gradient);
 
         /// <summary>Recomputes the active parameters (those with a gradient) and the work items after gradients were replaced.</summary>
-        public void RebuildActive()
-        {
-            optimizer._activeCount = 0;
-            for (int i = 0; i < optimizer._plans.Count; i++)
-                if (optimizer._plans[i].Gradient is not null) optimizer._active[optimizer._activeCount++] = i;
-            optimizer.BuildWorkItems();
-        }
+        public void RebuildActive() => host.RebuildActive();
 
         /// <summary>Drops the inner chain's state of parameter <paramref name="index"/>: it starts afresh at its next step.</summary>
-        public void ResetInnerState(int index) => optimizer._plans[index].States = null;
+        public void ResetInnerState(int index) => host.ResetInnerState(index);
     }
+
+    long IWrapperHost.StepCount => StepCount;
+
+    WrapperState? IWrapperHost.WrapperGlobal(int wrapper) => _wrapperGlobals[wrapper];
+
+    int IWrapperHost.ActiveCount => _activeCount;
+
+    int IWrapperHost.ActiveIndex(int i) => _active[i];
+
+    TransformState? IWrapperHost.WrapperStateOf(int wrapper, int index) =>
+        index < _wrapperStates[wrapper].Length ? _wrapperStates[wrapper][index] : null;
+
+    int IWrapperHost.ParameterCount => _plans.Count;
+
+    double IWrapperHost.RunWrapperSegments(int wrapper, int phase)
+    {
+        var body = _wrapperBody!;
+        body.Wrapper = wrapper;
+        body.Phase = phase;
+        WorkerPool.Shared.Run(body, _segments.ItemCount, Options.Threads);
+        double total = 0;
+        for (int s = 0; s < _segments.Count; s++) total += _segments.Partial[s];
+        return total;
+    }
+
+    void IWrapperHost.ReplaceGradient(int index, RowBuffer gradient) => _plans[index].Gradient = gradient;
+
+    void IWrapperHost.RebuildActive()
+    {
+        _activeCount = 0;
+        for (int i = 0; i < _plans.Count; i++)
+            if (_plans[i].Gradient is not null) _active[_activeCount++] = i;
+        BuildWorkItems();
+    }
+
+    void IWrapperHost.ResetInnerState(int index) => _plans[index].States = null;
+}
+
+/// <summary>
+/// What the hooks of a <see cref="StepWrapper"/> can see and do of the step being taken, through
+/// <see cref="Optimizer.WrapperStep"/>: the engine implements it, and so can a test's reference stepper that runs the same
+/// wrapper protocol on its own state. Parameters are named by their index in the set; wrappers by their position,
+/// outermost first.
+/// </summary>
+internal interface IWrapperHost
+{
+    /// <summary>The optimizer's step count (applied steps before this one).</summary>
+    long StepCount { get; }
+
+    /// <summary>The number of parameters taking part in the step.</summary>
+    int ActiveCount { get; }
+
+    /// <summary>The number of parameters of the set.</summary>
+    int ParameterCount { get; }
+
+    /// <summary>Wrapper <paramref name="wrapper"/>'s optimizer-wide state (null if it keeps none).</summary>
+    WrapperState? WrapperGlobal(int wrapper);
+
+    /// <summary>The index of the i-th active parameter.</summary>
+    int ActiveIndex(int i);
+
+    /// <summary>Wrapper <paramref name="wrapper"/>'s state for parameter <paramref name="index"/> (null if it has none).</summary>
+    TransformState? WrapperStateOf(int wrapper, int index);
+
+    /// <summary>Runs <see cref="StepWrapper.RunSegment"/> of wrapper <paramref name="wrapper"/> for <paramref name="phase"/> over
+    /// the segments of the active parameters (pieces of at most <c>ChunkLength</c> elements, each parameter cut at multiples of
+    /// it); returns the partial sums added in segment order.</summary>
+    double RunWrapperSegments(int wrapper, int phase);
+
+    /// <summary>Makes <paramref name="gradient"/> parameter <paramref name="index"/>'s gradient for the rest of the step.</summary>
+    void ReplaceGradient(int index, RowBuffer gradient);
+
+    /// <summary>Recomputes the active parameters (those with a gradient) after gradients were replaced.</summary>
+    void RebuildActive();
+
+    /// <summary>Drops the inner chain's state of parameter <paramref name="index"/>: it starts afresh at its next step.</summary>
+    void ResetInnerState(int index);
 }
 
 public sealed partial class Optimizer

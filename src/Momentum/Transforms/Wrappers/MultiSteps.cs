@@ -69,6 +69,8 @@ internal sealed class MultiStepsTransformation(GradientTransformation inner, int
 
     internal override WrapperState? CreateWrapperState() => new MultiStepsState();
 
+    internal override bool InnerRuns(in Optimizer.WrapperStep step) => ((MultiStepsState)step.Global!).MiniStep >= everyK - 1;
+
     internal override bool BeforeInner(in Optimizer.WrapperStep step)
     {
         for (int a = 0; a < step.ActiveCount; a++) ((MultiStepsParameterState)step.StateOf(step.ActiveIndex(a))!).Count++;
