@@ -7,16 +7,20 @@ namespace Momentum.Tests.Engine;
 [Collection(nameof(AllocationCollection))]
 public class EngineConformanceTests
 {
-    public static TheoryData<string> Specs => [.. EngineTestData.DefaultConstructibleSpecs()];
+    /// <summary>Every registered name, by its registry example (no name is left out for needing arguments).</summary>
+    public static TheoryData<string> Specs => [.. Examples()];
+
+    private static IEnumerable<string> Examples() => SpecRegistry.Default.Transformations.Select(t => SpecRegistry.Default.Example(t.Name));
 
     [Fact]
-    public void Registry_HasTheFoundationOptimizers()
+    public void Registry_EveryNameIsCovered()
     {
-        // Guards the enumeration itself: the theories below must not silently run over nothing.
-        var specs = EngineTestData.DefaultConstructibleSpecs().ToList();
-        Assert.Contains("sgd()", specs);
-        Assert.Contains("adam()", specs);
-        Assert.Contains("adamw()", specs);
+        // Guards the enumeration itself: the theories below must not silently run over nothing or skip a name.
+        var specs = Examples().ToList();
+        Assert.Equal(SpecRegistry.Default.Transformations.Count(), specs.Count);
+        Assert.True(specs.Count > 100, $"only {specs.Count} registered names");
+        Assert.Contains(specs, s => s.StartsWith("adamw(", StringComparison.Ordinal));
+        Assert.Contains(specs, s => s.StartsWith("muon(", StringComparison.Ordinal));
     }
 
     [Theory]
