@@ -31,10 +31,20 @@ internal static class BFloat16
         return ((lo << 16).AsSingle(), (hi << 16).AsSingle());
     }
 
+    /// <summary>Rounds two float32 vectors to 8 bfloat16 values, as <see cref="FromSingle"/> does per element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<ushort> Narrow(Vector128<float> lower, Vector128<float> upper) =>
+        Vector128.Narrow(Round(lower), Round(upper));
+
     /// <summary>Rounds two float32 vectors to 16 bfloat16 values, as <see cref="FromSingle"/> does per element.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<ushort> Narrow(Vector256<float> lower, Vector256<float> upper) =>
         Vector256.Narrow(Round(lower), Round(upper));
+
+    /// <summary>Rounds two float32 vectors to 32 bfloat16 values, as <see cref="FromSingle"/> does per element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ushort> Narrow(Vector512<float> lower, Vector512<float> upper) =>
+        Vector512.Narrow(Round(lower), Round(upper));
 
     /// <summary>Loads 4 bfloat16 values (8 bytes) at <paramref name="index"/>, widened to float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

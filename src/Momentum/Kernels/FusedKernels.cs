@@ -108,8 +108,8 @@ internal static class FusedKernels
 
     /// <summary>
     /// Whether the iteration at element <paramref name="i"/> starts a new 64-byte line of a stream holding
-    /// <paramref name="perLine"/> elements per line (every iteration when a vector spans a line or more): the kernels
-    /// prefetch each stream once per line. The scalar lane does not prefetch.
+    /// <paramref name="perLine"/> elements per line (every iteration when a vector spans a line or more; iterations start
+    /// at multiples of their step): the kernels prefetch each stream once per line. The scalar lane does not prefetch.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool AtLine<TV>(int i, int perLine) where TV : struct, ILanes<TV> =>
@@ -192,12 +192,11 @@ internal static class FusedKernels
         {
             ref readonly ChainScalars k = ref _k;
             var stages = new Stages<TV>(in k);
-            TV b1 = TV.Create(k.B1), c1 = TV.Create(k.C1), b2 = TV.Create(k.B2), c2 = TV.Create(k.C2);
-            TV km = TV.Create(k.Km), sqrtBc2 = TV.Create(k.SqrtBc2), eps = TV.Create(k.Eps);
-            int i = start, n = _g.Length;
+            var math = new AdamBFloat16Math<TV>(k.B1, k.C1, k.B2, k.C2, k.Km, k.SqrtBc2, k.Eps);
+            int i = start, n = _g.Length, c = TV.Count, step = AdamBFloat16Math<TV>.Step;
             fixed (float* rg = _g, rp = _p)
             fixed (ushort* rm = _m, rv = _v)
-            for (; i <= n - TV.Count; i += TV.Count)
+            for (; i <= n - step; i += step)
             {
                 // The Adam kernel's prefetch, as many elements ahead on the bf16 streams (a line holds 32 of them).
                 if (AtLine<TV>(i, 16))
@@ -205,19 +204,34 @@ internal static class FusedKernels
                     VectorMath.Prefetch(rg + i + AdamPrefetchDistance);
                     VectorMath.Prefetch(rp + i + AdamPrefetchDistance);
                 }
+                if (step > 16)
+                {
+                    // A Vector512 iteration spans two lines of each float stream.
+                    VectorMath.Prefetch(rg + i + 16 + AdamPrefetchDistance);
+                    VectorMath.Prefetch(rp + i + 16 + AdamPrefetchDistance);
+                }
                 if (AtLine<TV>(i, 32))
                 {
                     VectorMath.Prefetch((float*)(rm + i + AdamPrefetchDistance));
                     VectorMath.Prefetch((float*)(rv + i + AdamPrefetchDistance));
                 }
-                var p = TV.Load(ref *rp, (nuint)i);
-                var u = stages.Before(TV.Load(ref *rg, (nuint)i), p);
-                var m = b1 * TV.LoadBFloat16(ref *rm, (nuint)i) + c1 * u;
-                var v = b2 * TV.LoadBFloat16(ref *rv, (nuint)i) + c2 * u * u;
-                u = km * m / (TV.Sqrt(v) / sqrtBc2 + eps);
-                m.StoreBFloat16(ref *rm, (nuint)i);
-                v.StoreBFloat16(ref *rv, (nuint)i);
-                stages.After(u, p).Store(ref *rp, (nuint)i);
+                nuint k0 = (nuint)i, k1 = (nuint)(i + c);
+                var m0 = TV.LoadBFloat16(ref *rm, k0);
+                var v0 = TV.LoadBFloat16(ref *rv, k0);
+                var p0 = TV.Load(ref *rp, k0);
+                stages.After(math.Update(stages.Before(TV.Load(ref *rg, k0), p0), ref m0, ref v0), p0).Store(ref *rp, k0);
+                if (c == 1)
+                {
+                    m0.StoreBFloat16(ref *rm, k0);
+                    v0.StoreBFloat16(ref *rv, k0);
+                    continue;
+                }
+                var m1 = TV.LoadBFloat16(ref *rm, k1);
+                var v1 = TV.LoadBFloat16(ref *rv, k1);
+                var p1 = TV.Load(ref *rp, k1);
+                stages.After(math.Update(stages.Before(TV.Load(ref *rg, k1), p1), ref m1, ref v1), p1).Store(ref *rp, k1);
+                TV.StoreBFloat16(m0, m1, ref *rm, k0);
+                TV.StoreBFloat16(v0, v1, ref *rv, k0);
             }
             return i;
         }

@@ -32,6 +32,10 @@ internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     /// <summary>Stores the lanes rounded to bfloat16, as <see cref="BFloat16.FromSingle"/> rounds each one.</summary>
     void StoreBFloat16(ref ushort destination, nuint index);
 
+    /// <summary>Stores <paramref name="lower"/> then <paramref name="upper"/> (2·Count values) rounded to bfloat16, as two
+    /// <see cref="StoreBFloat16(ref ushort, nuint)"/> calls would, with one narrowing for both.</summary>
+    static abstract void StoreBFloat16(TSelf lower, TSelf upper, ref ushort destination, nuint index);
+
     static abstract TSelf operator +(TSelf a, TSelf b);
 
     static abstract TSelf operator -(TSelf a, TSelf b);
@@ -137,6 +141,12 @@ internal readonly struct Lanes1(float value) : ILanes<Lanes1>
 
     public void StoreBFloat16(ref ushort destination, nuint index) => Unsafe.Add(ref destination, index) = BFloat16.FromSingle(_v);
 
+    public static void StoreBFloat16(Lanes1 lower, Lanes1 upper, ref ushort destination, nuint index)
+    {
+        lower.StoreBFloat16(ref destination, index);
+        upper.StoreBFloat16(ref destination, index + 1);
+    }
+
     public static Lanes1 operator +(Lanes1 a, Lanes1 b) => new(a._v + b._v);
 
     public static Lanes1 operator -(Lanes1 a, Lanes1 b) => new(a._v - b._v);
@@ -184,6 +194,9 @@ internal readonly struct Lanes4(Vector128<float> value) : ILanes<Lanes4>
     public static Lanes4 LoadBFloat16(ref ushort source, nuint index) => new(BFloat16.Widen4(ref source, index));
 
     public void StoreBFloat16(ref ushort destination, nuint index) => BFloat16.Narrow4(_v, ref destination, index);
+
+    public static void StoreBFloat16(Lanes4 lower, Lanes4 upper, ref ushort destination, nuint index) =>
+        BFloat16.Narrow(lower._v, upper._v).StoreUnsafe(ref destination, index);
 
     public static Lanes4 operator +(Lanes4 a, Lanes4 b) => new(a._v + b._v);
 
@@ -238,6 +251,9 @@ internal readonly struct Lanes8(Vector256<float> value) : ILanes<Lanes8>
 
     public void StoreBFloat16(ref ushort destination, nuint index) => BFloat16.Narrow8(_v, ref destination, index);
 
+    public static void StoreBFloat16(Lanes8 lower, Lanes8 upper, ref ushort destination, nuint index) =>
+        BFloat16.Narrow(lower._v, upper._v).StoreUnsafe(ref destination, index);
+
     public static Lanes8 operator +(Lanes8 a, Lanes8 b) => new(a._v + b._v);
 
     public static Lanes8 operator -(Lanes8 a, Lanes8 b) => new(a._v - b._v);
@@ -290,6 +306,9 @@ internal readonly struct Lanes16(Vector512<float> value) : ILanes<Lanes16>
     public static Lanes16 LoadBFloat16(ref ushort source, nuint index) => new(BFloat16.Widen16(ref source, index));
 
     public void StoreBFloat16(ref ushort destination, nuint index) => BFloat16.Narrow16(_v, ref destination, index);
+
+    public static void StoreBFloat16(Lanes16 lower, Lanes16 upper, ref ushort destination, nuint index) =>
+        BFloat16.Narrow(lower._v, upper._v).StoreUnsafe(ref destination, index);
 
     public static Lanes16 operator +(Lanes16 a, Lanes16 b) => new(a._v + b._v);
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Momentum.Kernels;
 
@@ -126,19 +127,54 @@ internal sealed class ScaleByAdamBFloat16Transformation(double b1, double b2, do
             ref float ru = ref MemoryMarshal.GetReference(_u);
             ref ushort rm = ref MemoryMarshal.GetReference(_m);
             ref ushort rv = ref MemoryMarshal.GetReference(_v);
-            TV vb1 = TV.Create(b1), vc1 = TV.Create(c1), vb2 = TV.Create(b2), vc2 = TV.Create(c2);
-            TV vkm = TV.Create(km), vSqrtBc2 = TV.Create(sqrtBc2), vEps = TV.Create(eps);
-            int i = start, n = _u.Length;
-            for (; i <= n - TV.Count; i += TV.Count)
+            var math = new AdamBFloat16Math<TV>(b1, c1, b2, c2, km, sqrtBc2, eps);
+            int i = start, n = _u.Length, c = TV.Count, step = AdamBFloat16Math<TV>.Step;
+            for (; i <= n - step; i += step)
             {
-                var g = TV.Load(ref ru, (nuint)i);
-                var mi = vb1 * TV.LoadBFloat16(ref rm, (nuint)i) + vc1 * g;
-                var vi = vb2 * TV.LoadBFloat16(ref rv, (nuint)i) + vc2 * g * g;
-                (vkm * mi / (TV.Sqrt(vi) / vSqrtBc2 + vEps)).Store(ref ru, (nuint)i);
-                mi.StoreBFloat16(ref rm, (nuint)i);
-                vi.StoreBFloat16(ref rv, (nuint)i);
+                nuint k0 = (nuint)i, k1 = (nuint)(i + c);
+                var m0 = TV.LoadBFloat16(ref rm, k0);
+                var v0 = TV.LoadBFloat16(ref rv, k0);
+                math.Update(TV.Load(ref ru, k0), ref m0, ref v0).Store(ref ru, k0);
+                if (c == 1)
+                {
+                    m0.StoreBFloat16(ref rm, k0);
+                    v0.StoreBFloat16(ref rv, k0);
+                    continue;
+                }
+                var m1 = TV.LoadBFloat16(ref rm, k1);
+                var v1 = TV.LoadBFloat16(ref rv, k1);
+                math.Update(TV.Load(ref ru, k1), ref m1, ref v1).Store(ref ru, k1);
+                TV.StoreBFloat16(m0, m1, ref rm, k0);
+                TV.StoreBFloat16(v0, v1, ref rv, k0);
             }
             return i;
         }
+    }
+}
+
+/// <summary>
+/// <c>scale_by_adam_bf16</c>'s float32 math on lanes, with its constants broadcast once per loop: m and v widened,
+/// <c>m ← β1·m + c1·u</c>, <c>v ← β2·v + (c2·u)·u</c>, and the update <c>k_m·m / (√v/√bc2 + ε)</c>. The stage and the
+/// engine's one-pass kernel (<see cref="FusedKernels.AdamBFloat16"/>) both run it, so they perform the same operations.
+/// </summary>
+internal readonly struct AdamBFloat16Math<TV>(float b1, float c1, float b2, float c2, float km, float sqrtBc2, float eps)
+    where TV : struct, ILanes<TV>
+{
+    private readonly TV _b1 = TV.Create(b1), _c1 = TV.Create(c1), _b2 = TV.Create(b2), _c2 = TV.Create(c2);
+    private readonly TV _km = TV.Create(km), _sqrtBc2 = TV.Create(sqrtBc2), _eps = TV.Create(eps);
+
+    /// <summary>
+    /// Elements per iteration of the bf16 loops: vectors go two at a time, so one narrowing rounds and stores both
+    /// halves of each moment (<c>TV.StoreBFloat16(lower, upper, ...)</c>); the scalar lane goes one at a time.
+    /// </summary>
+    public static int Step => TV.Count == 1 ? 1 : 2 * TV.Count;
+
+    /// <summary>Updates the widened moments from <paramref name="u"/>; returns Adam's update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Update(TV u, ref TV m, ref TV v)
+    {
+        m = _b1 * m + _c1 * u;
+        v = _b2 * v + _c2 * u * u;
+        return _km * m / (TV.Sqrt(v) / _sqrtBc2 + _eps);
     }
 }
