@@ -42,6 +42,9 @@ internal sealed class Gemm : IParallelBody
     /// <summary>The depth (k) of one block: a packed panel's block (16 KiB at 16 floats wide) stays in L1.</summary>
     internal const int DepthBlock = 256;
 
+    /// <summary>Products of fewer multiply-adds than this run on the calling thread: a hand-off to the pool costs more.</summary>
+    internal const long SerialWork = 1 << 20;
+
     private float[] _packedA = [], _packedB = [];
     private float[][] _tiles = [];
 
@@ -91,6 +94,7 @@ internal sealed class Gemm : IParallelBody
         if (lanes == 0) lanes = WidestLanes;
         if (lanes is not (16 or 8 or 4 or 1)) ThrowHelper.ThrowArgument(nameof(lanes), "Lanes must be 16, 8, 4, 1 or 0.");
         if (m == 0 || n == 0) return;
+        if ((long)m * n * k < SerialWork) threads = 1;
 
         int panelWidth = 2 * lanes;
         _strips = (m + StripRows - 1) / StripRows;
