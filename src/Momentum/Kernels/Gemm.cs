@@ -195,6 +195,11 @@ internal sealed class Gemm : IParallelBody
     }
 
     /// <summary>One tile of C: the register blocks over every depth block, into <paramref name="tile"/>, then the epilogue.</summary>
+    /// <remarks>
+    /// Compiled fully optimized at once: under tiered compilation a tier of the register block kept its sums in memory
+    /// (several times slower) until the final tier replaced it.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tile<TV>(int item, float[] tile) where TV : struct, IGemmLanes<TV>
     {
         int width = 2 * TV.Count, k = _k;
@@ -248,45 +253,66 @@ internal sealed class Gemm : IParallelBody
         {
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = TV.Zero;
         }
-        // Two depth steps per iteration (fewer loop instructions per multiply), then the odd one; each sum still
-        // takes its products in order l, l + 1.
+        // Two depth steps per iteration (fewer loop instructions per multiply-add), then the odd one; each sum still
+        // takes its products in order l, l + 1. (Written out rather than through a helper taking the sums by
+        // reference: that made the JIT keep them in memory at some tiers.)
         int l = 0;
         for (; l + 2 <= depth; l += 2)
         {
-            Step(ref strip, ref panel, n, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            Step(ref Unsafe.Add(ref strip, StripRows), ref Unsafe.Add(ref panel, 2 * n), n,
-                ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            var b0 = TV.Load(ref panel, 0);
+            var b1 = TV.Load(ref panel, n);
+            var a = TV.Broadcast(strip);
+            c00 += a * b0; c01 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 1));
+            c10 += a * b0; c11 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 2));
+            c20 += a * b0; c21 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 3));
+            c30 += a * b0; c31 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 4));
+            c40 += a * b0; c41 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 5));
+            c50 += a * b0; c51 += a * b1;
+            b0 = TV.Load(ref panel, 2 * n);
+            b1 = TV.Load(ref panel, 3 * n);
+            a = TV.Broadcast(Unsafe.Add(ref strip, StripRows));
+            c00 += a * b0; c01 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, StripRows + 1));
+            c10 += a * b0; c11 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, StripRows + 2));
+            c20 += a * b0; c21 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, StripRows + 3));
+            c30 += a * b0; c31 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, StripRows + 4));
+            c40 += a * b0; c41 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, StripRows + 5));
+            c50 += a * b0; c51 += a * b1;
             strip = ref Unsafe.Add(ref strip, 2 * StripRows);
             panel = ref Unsafe.Add(ref panel, 4 * n);
         }
-        if (l < depth) Step(ref strip, ref panel, n, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        if (l < depth)
+        {
+            var b0 = TV.Load(ref panel, 0);
+            var b1 = TV.Load(ref panel, n);
+            var a = TV.Broadcast(strip);
+            c00 += a * b0; c01 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 1));
+            c10 += a * b0; c11 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 2));
+            c20 += a * b0; c21 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 3));
+            c30 += a * b0; c31 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 4));
+            c40 += a * b0; c41 += a * b1;
+            a = TV.Broadcast(Unsafe.Add(ref strip, 5));
+            c50 += a * b0; c51 += a * b1;
+        }
         c00.Store(ref c, 0); c01.Store(ref c, n);
         c10.Store(ref c, ld); c11.Store(ref c, ld + n);
         c20.Store(ref c, 2 * ld); c21.Store(ref c, 2 * ld + n);
         c30.Store(ref c, 3 * ld); c31.Store(ref c, 3 * ld + n);
         c40.Store(ref c, 4 * ld); c41.Store(ref c, 4 * ld + n);
         c50.Store(ref c, 5 * ld); c51.Store(ref c, 5 * ld + n);
-    }
-
-    /// <summary>One depth step of the register block: <c>c_rv = c_rv + a_r·b_v</c> for the six rows r and two vectors v.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TV>(ref float strip, ref float panel, nuint n, ref TV c00, ref TV c01, ref TV c10, ref TV c11, ref TV c20, ref TV c21,
-        ref TV c30, ref TV c31, ref TV c40, ref TV c41, ref TV c50, ref TV c51) where TV : struct, IGemmLanes<TV>
-    {
-        var b0 = TV.Load(ref panel, 0);
-        var b1 = TV.Load(ref panel, n);
-        var a = TV.Broadcast(strip);
-        c00 += a * b0; c01 += a * b1;
-        a = TV.Broadcast(Unsafe.Add(ref strip, 1));
-        c10 += a * b0; c11 += a * b1;
-        a = TV.Broadcast(Unsafe.Add(ref strip, 2));
-        c20 += a * b0; c21 += a * b1;
-        a = TV.Broadcast(Unsafe.Add(ref strip, 3));
-        c30 += a * b0; c31 += a * b1;
-        a = TV.Broadcast(Unsafe.Add(ref strip, 4));
-        c40 += a * b0; c41 += a * b1;
-        a = TV.Broadcast(Unsafe.Add(ref strip, 5));
-        c50 += a * b0; c51 += a * b1;
     }
 
     /// <summary><c>C[i, j] = α·s + β·D[i, j]</c> (or <c>α·s</c>) for the tile's rows, vectors first, then a scalar tail.</summary>
