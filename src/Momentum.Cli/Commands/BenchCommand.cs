@@ -11,7 +11,7 @@ namespace Momentum.Cli.Commands;
 /// <c>momentum bench</c>: times optimizer steps against the in-place axpy bandwidth of the same machine, in the same
 /// process, and optionally against PyTorch's CPU optimizers (tools/bench/torch_bench.py) on the same sizes.
 /// </summary>
-internal static class BenchCommand
+internal static partial class BenchCommand
 {
     /// <summary>The default element count: 64 Mi, four times the size of a 32 MiB last-level cache per array.</summary>
     public const int DefaultSize = 64 * 1024 * 1024;
@@ -25,9 +25,13 @@ internal static class BenchCommand
         Option<bool> quickOption = new("--quick") { Description = "Small sizes and few repeats: a smoke run, not a measurement." };
         Option<bool> torchOption = new("--torch") { Description = "Also run tools/bench/torch_bench.py with /usr/bin/python3 on the same sizes." };
         Option<string?> pythonOption = new("--python") { Description = "The Python interpreter for --torch (default /usr/bin/python3)." };
+        Option<int?> matrixOption = new("--matrix")
+        {
+            Description = "Instead of the bandwidth cases: time Muon and Adafactor on an N × N parameter against Adam on N² elements, and the matrix multiply against the machine's peak.",
+        };
         Command command = new("bench", "Time optimizer steps: ms/step, GB/s at nominal bytes, ratio to in-place axpy, allocations.")
         {
-            sizeOption, threadsOption, repeatsOption, quickOption, torchOption, pythonOption,
+            sizeOption, threadsOption, repeatsOption, quickOption, torchOption, pythonOption, matrixOption,
         };
         command.SetAction(parseResult =>
         {
@@ -40,7 +44,7 @@ internal static class BenchCommand
                 SmallLength: 1_000,
                 Torch: parseResult.GetValue(torchOption),
                 Python: parseResult.GetValue(pythonOption) ?? "/usr/bin/python3");
-            return Run(settings, Console.Out);
+            return parseResult.GetValue(matrixOption) is { } n ? RunMatrix(settings, n, Console.Out) : Run(settings, Console.Out);
         });
         return command;
     }
@@ -200,7 +204,7 @@ internal static class BenchCommand
     {
         var set = new ParameterSet();
         var parameters = new Parameter[c.Tensors];
-        for (int i = 0; i < c.Tensors; i++) parameters[i] = set.Add(c.Tensors == 1 ? "w" : $"w{i}", c.Length);
+        for (int i = 0; i < c.Tensors; i++) parameters[i] = c.Shape is { } shape ? set.Add("w", shape) : set.Add(c.Tensors == 1 ? "w" : $"w{i}", c.Length);
         var gradients = new GradientSet(set);
         var random = new Random(42);
         foreach (var p in parameters)
@@ -384,6 +388,9 @@ internal static class BenchCommand
     private sealed record BenchCase(string Name, string Key, Func<GradientTransformation> Create, int BytesPerElement, int Tensors, int Length)
     {
         public NonFiniteGradients Check { get; init; } = NonFiniteGradients.Propagate;
+
+        /// <summary>The one tensor's shape, when it is not a vector of <see cref="Length"/> elements.</summary>
+        public int[]? Shape { get; init; }
     }
 
     private sealed record BenchResult(string Name, long Elements, int BytesPerElement, double MedianMs, double AllocatedPerStep, double AxpyMs)

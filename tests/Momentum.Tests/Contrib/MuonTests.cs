@@ -1,3 +1,5 @@
+using Momentum.Kernels;
+
 namespace Momentum.Tests.Contrib;
 
 public class MuonTests
@@ -69,5 +71,89 @@ public class MuonTests
         Assert.Equal(0f, w.Values[2]);
         Assert.InRange(w.Values[0], 0.5f, 1.5f);
         Assert.InRange(w.Values[3], 0.5f, 1.5f);
+    }
+    [Theory]
+    [InlineData(8, 16, false)]
+    [InlineData(16, 8, true)]
+    [InlineData(1, 5, false)]
+    [InlineData(97, 130, false)]
+    [InlineData(300, 7, true)]
+    [InlineData(40, 40, true)]
+    public void ScaleByMuon_TwoSteps_GiveTheNaiveFloat32IterationsBits(int rows, int cols, bool nesterov)
+    {
+        // Optax's algorithm written out with naive float32 loops (the iterate transposed explicitly when rows > cols):
+        // the blocked kernel, and the iteration on X itself instead of its transpose, must give the same bits.
+        var set = new ParameterSet();
+        var w = set.Add("w", [rows, cols], new float[rows * cols]);
+        var coefficients = Momentum.Transforms.MuonDionCoefficients;
+        var o = new Optimizer(Momentum.Transforms.ScaleByMuon(coefficients, beta: 0.9, nesterov: nesterov), set);
+        var grads = new GradientSet(set);
+        var mu = new float[rows * cols];
+        var expected = new float[rows * cols];
+        for (int t = 1; t <= 2; t++)
+        {
+            var g = new float[rows * cols];
+            for (int i = 0; i < g.Length; i++) g[i] = Engine.EngineTestData.Hash(t, i, rows) * (1 + i % 3);
+            grads.Set(w, g);
+            o.Step(grads);
+            float km = nesterov ? (float)(0.9 / (1 - Math.Pow(0.9, t + 1))) : (float)(1 / (1 - Math.Pow(0.9, t)));
+            float kg = nesterov ? (float)((1 - 0.9) / (1 - Math.Pow(0.9, t))) : 0f;
+            var u = new float[g.Length];
+            for (int i = 0; i < g.Length; i++)
+            {
+                mu[i] = 0.9f * mu[i] + (float)(1 - 0.9) * g[i];
+                u[i] = km * mu[i] + kg * g[i];
+            }
+            var o2 = NaiveNewtonSchulz(u, rows, cols, coefficients);
+            for (int i = 0; i < g.Length; i++) expected[i] += o2[i];
+        }
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(w.Values[i]),
+                $"[{i / cols}, {i % cols}]: {w.Values[i]:R}, the naive iteration gives {expected[i]:R}");
+    }
+
+    /// <summary>The Newton–Schulz iteration of <c>scale_by_muon</c> with naive float32 loops, sums over k in increasing order.</summary>
+    private static float[] NaiveNewtonSchulz(float[] u, int rows, int cols, IReadOnlyList<(double A, double B, double C)> coefficients)
+    {
+        bool transposed = rows > cols;
+        int k = transposed ? cols : rows, n = transposed ? rows : cols;
+        float scale = (float)(1 / ((float)Math.Sqrt(VectorMath.SumOfSquares(u)) + 1e-8));
+        var x = new float[k * n];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                x[transposed ? c * n + r : r * n + c] = u[r * cols + c] * scale;
+        var a = new float[k * k];
+        var b = new float[k * k];
+        var y = new float[k * n];
+        foreach (var (ca, cb, cc) in coefficients)
+        {
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++)
+                {
+                    float sum = 0;
+                    for (int l = 0; l < n; l++) sum += x[i * n + l] * x[j * n + l];
+                    a[i * k + j] = sum;
+                }
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++)
+                {
+                    float sum = 0;
+                    for (int l = 0; l < k; l++) sum += a[i * k + l] * a[l * k + j];
+                    b[i * k + j] = (float)cc * sum + (float)cb * a[i * k + j];
+                }
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float sum = 0;
+                    for (int l = 0; l < k; l++) sum += b[i * k + l] * x[l * n + j];
+                    y[i * n + j] = sum + (float)ca * x[i * n + j];
+                }
+            (x, y) = (y, x);
+        }
+        var o = new float[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                o[r * cols + c] = x[transposed ? c * n + r : r * n + c];
+        return o;
     }
 }

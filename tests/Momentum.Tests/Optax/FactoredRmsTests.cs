@@ -51,6 +51,69 @@ public class FactoredRmsTests
         Assert.False(state.SupportsRowOperations);
     }
 
+    [Theory]
+    [InlineData(new[] { 130, 200 })]       // largest axis last
+    [InlineData(new[] { 260, 129 })]       // largest axis first
+    [InlineData(new[] { 128, 128 })]       // a tie goes to the later axis
+    [InlineData(new[] { 1000, 300 })]      // many row items and two column items
+    [InlineData(new[] { 129, 4099 })]      // a vector tail in every row
+    [InlineData(new[] { 3, 140, 131 })]    // a stack of three matrices
+    [InlineData(new[] { 2, 300, 1, 150 })] // unit axes around the factored ones
+    public void FactoredStackOfMatrices_GivesTheSerialLoopsBits(int[] shape)
+    {
+        // The statistics written as serial loops in element order (each sum over its axis in increasing index order,
+        // in double): the parallel passes must give their bits, for every thread count the pool may use.
+        var set = new ParameterSet();
+        var w = set.Add("w", shape);
+        var optimizer = new Optimizer(Transforms.ScaleByFactoredRms(), set);
+        var grads = new GradientSet(set);
+        int n = w.Values.Length;
+        int[] dims = [.. shape.Where(d => d > 1)];
+        int matrices = dims.Length == 3 ? dims[0] : 1, na = dims[^2], nb = dims[^1];
+        bool lastLargest = nb >= na;
+        var vRow = new float[matrices * (lastLargest ? na : nb)];
+        var vCol = new float[matrices * (lastLargest ? nb : na)];
+        var expected = new float[n];
+        for (int t = 0; t < 3; t++)
+        {
+            var g = new float[n];
+            for (int i = 0; i < n; i++) g[i] = Engine.EngineTestData.Hash(t, i, n) * (1 + i % 5);
+            grads.Set(w, g);
+            optimizer.Step(grads);
+            float beta = (float)(1 - Math.Pow(t + 1, -0.8)), eps = 1e-30f;
+            var sumI = new double[matrices * na];
+            var sumJ = new double[matrices * nb];
+            for (int p = 0; p < matrices; p++)
+                for (int i = 0; i < na; i++)
+                    for (int j = 0; j < nb; j++)
+                    {
+                        float x = g[(p * na + i) * nb + j];
+                        double sq = x * x + eps;
+                        sumI[p * na + i] += sq;
+                        sumJ[p * nb + j] += sq;
+                    }
+            double[] sumRow = lastLargest ? sumI : sumJ, sumCol = lastLargest ? sumJ : sumI;
+            for (int x = 0; x < vRow.Length; x++) vRow[x] = beta * vRow[x] + (1 - beta) * (float)(sumRow[x] / (lastLargest ? nb : na));
+            for (int x = 0; x < vCol.Length; x++) vCol[x] = beta * vCol[x] + (1 - beta) * (float)(sumCol[x] / (lastLargest ? na : nb));
+            int perMatrix = vRow.Length / matrices;
+            for (int p = 0; p < matrices; p++)
+            {
+                double mean = 0;
+                for (int x = 0; x < perMatrix; x++) mean += vRow[p * perMatrix + x];
+                mean /= perMatrix;
+                for (int i = 0; i < na; i++)
+                    for (int j = 0; j < nb; j++)
+                    {
+                        int e = (p * na + i) * nb + j, ri = lastLargest ? p * na + i : p * nb + j, ci = lastLargest ? p * nb + j : p * na + i;
+                        expected[e] += g[e] * (1f / MathF.Sqrt(vRow[ri] / (float)mean)) * (1f / MathF.Sqrt(vCol[ci]));
+                    }
+            }
+            for (int e = 0; e < n; e++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[e]) == BitConverter.SingleToInt32Bits(w.Values[e]),
+                    $"t={t} element {e}: {w.Values[e]:R}, the serial loops give {expected[e]:R}");
+        }
+    }
+
     [Fact]
     public void SmallOrVector_IsNotFactored()
     {

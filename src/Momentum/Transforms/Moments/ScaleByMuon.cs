@@ -1,3 +1,5 @@
+using Momentum.Kernels;
+
 namespace Momentum;
 
 public static partial class Transforms
@@ -27,7 +29,9 @@ public static partial class Transforms
     /// transposed back. Every parameter is taken as its (rows × row length) matrix, so a convolution weight
     /// [out, in, kh, kw] is orthogonalized as out × (in·kh·kw), as the Muon reference code does (Optax raises for
     /// non-2-D leaves unless given dimension numbers); <see cref="Optimizers.Muon"/> sends only rank-2 parameters
-    /// here and the others to AdamW, as Optax's default. Matrix products are serial and accumulate in double (deterministic). Only
+    /// here and the others to AdamW, as Optax's default. The iterations run in float32, as Optax's do in the parameter's dtype: each matrix product
+    /// is a blocked, multithreaded kernel whose every element is the float sum over k in increasing order (the same
+    /// bits for any thread count and vector width). Only
     /// Optax's default <c>preconditioning='frobenius'</c> is implemented. State: mu, count.
     /// </remarks>
     public static GradientTransformation ScaleByMuon(IReadOnlyList<(double A, double B, double C)>? coefficients = null, int nsSteps = 5, double beta = 0.95,
@@ -63,8 +67,12 @@ internal sealed class ScaleByMuonState : TransformState
 {
     public readonly RowBuffer Mu;
     public long Count;
-    public double[] X = [], A = [], B = [], Y = [];
-    public float[] MHat = [];
+
+    /// <summary>The iterate X (the parameter's rows × row length), A = XXᵀ (or XᵀX) and m̂ for <c>adaptive</c>.</summary>
+    public float[] X = [], A = [], MHat = [];
+
+    /// <summary>The matrix multiply's packed operands and tiles.</summary>
+    public readonly Gemm Gemm = new();
 
     public ScaleByMuonState(Parameter parameter) : base(parameter)
     {
@@ -112,53 +120,31 @@ internal sealed class ScaleByMuonTransformation((double A, double B, double C)[]
         }
     }
 
-    /// <summary>Newton–Schulz on the rows × cols matrix u, in place; X is k × n with k = min(rows, cols).</summary>
+    /// <summary>
+    /// Newton–Schulz on the rows × cols matrix u, in place, in float32 with <see cref="Gemm"/>. With k = min(rows, cols),
+    /// A is k × k: <c>A = XXᵀ</c> when rows ≤ cols; when rows &gt; cols the iteration runs on Xᵀ, which is
+    /// <c>A = XᵀX</c> and <c>X ← aX + X·B</c> on X itself (B is symmetric), the same products as on an explicit transpose.
+    /// </summary>
     private void Orthogonalize(ScaleByMuonState s, Span<float> u, int rows, int cols)
     {
         bool transposed = rows > cols;
         int k = transposed ? cols : rows, n = transposed ? rows : cols;
-        if (s.X.Length < k * n) { s.X = new double[k * n]; s.Y = new double[k * n]; }
-        if (s.A.Length < k * k) { s.A = new double[k * k]; s.B = new double[k * k]; }
-        double[] x = s.X, y = s.Y, a = s.A, bm = s.B;
-        double norm = 0;
-        for (int i = 0; i < u.Length; i++) norm += (double)u[i] * u[i];
-        float scale = (float)(1 / ((float)Math.Sqrt(norm) + eps));
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-            {
-                double v = (float)(u[r * cols + c] * scale);
-                if (transposed) x[c * n + r] = v;
-                else x[r * n + c] = v;
-            }
+        if (s.X.Length < u.Length) s.X = new float[u.Length];
+        if (s.A.Length < k * k) s.A = new float[k * k];
+        float[] x = s.X, a = s.A;
+        float scale = (float)(1 / ((float)Math.Sqrt(VectorMath.SumOfSquares(u)) + eps));
+        for (int i = 0; i < u.Length; i++) x[i] = u[i] * scale;
+        int threads = WorkerPool.DefaultThreads;
         foreach (var (ca, cb, cc) in steps)
         {
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j <= i; j++)
-                {
-                    double sum = 0;
-                    for (int l = 0; l < n; l++) sum += x[i * n + l] * x[j * n + l];
-                    a[i * k + j] = sum;
-                    a[j * k + i] = sum;
-                }
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < k; j++)
-                {
-                    double sum = 0;
-                    for (int l = 0; l < k; l++) sum += a[i * k + l] * a[l * k + j];
-                    bm[i * k + j] = cb * a[i * k + j] + cc * sum;
-                }
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    double sum = 0;
-                    for (int l = 0; l < k; l++) sum += bm[i * k + l] * x[l * n + j];
-                    y[i * n + j] = ca * x[i * n + j] + sum;
-                }
-            (x, y) = (y, x);
+            // A = XXᵀ (XᵀX); then B = b·A + c·A² in A's place (both symmetric); then X ← a·X + B·X (X·B).
+            if (transposed) s.Gemm.Multiply(x, true, x, false, a, k, k, n, symmetric: true, threads: threads);
+            else s.Gemm.Multiply(x, false, x, true, a, k, k, n, symmetric: true, threads: threads);
+            s.Gemm.Multiply(a, false, a, false, a, k, k, k, alpha: (float)cc, beta: (float)cb, d: a, symmetric: true, threads: threads);
+            if (transposed) s.Gemm.Multiply(x, false, a, false, x, n, k, k, beta: (float)ca, d: x, threads: threads);
+            else s.Gemm.Multiply(a, false, x, false, x, k, n, k, beta: (float)ca, d: x, threads: threads);
         }
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-                u[r * cols + c] = (float)(transposed ? x[c * n + r] : x[r * n + c]);
+        x.AsSpan(0, u.Length).CopyTo(u);
     }
 }
 

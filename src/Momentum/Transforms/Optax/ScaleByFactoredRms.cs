@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -41,6 +42,9 @@ internal sealed class FactoredRmsState : TransformState
 {
     public readonly RowBuffer? V, VRow, VCol;
     public readonly double[] SumRow = [], SumCol = [], RowMean = [];
+
+    /// <summary>The parallel passes of a tensor that is a stack of matrices (Q = R' = 1); null for other layouts.</summary>
+    public readonly FactoredRmsPasses? Passes;
     public readonly int P, Na, Q, Nb, Rr, Rows;
     public readonly bool LargestIsB;
     public long Count;
@@ -70,6 +74,7 @@ internal sealed class FactoredRmsState : TransformState
         SumRow = new double[rowLength];
         SumCol = new double[colLength];
         RowMean = new double[P * Q * Rr];
+        if (Q == 1 && Rr == 1) Passes = new FactoredRmsPasses(this, rowLength, colLength);
     }
 
     /// <summary>Optax's <c>_factored_dims</c>: (second-largest, largest) axis by a stable sort of the sizes.</summary>
@@ -114,19 +119,8 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
         Array.Clear(s.SumCol);
         Array.Clear(s.RowMean);
         bool bLargest = s.LargestIsB;
-        int e = 0;
-        for (int p = 0; p < s.P; p++)
-            for (int i = 0; i < s.Na; i++)
-                for (int q = 0; q < s.Q; q++)
-                    for (int j = 0; j < s.Nb; j++)
-                        for (int r = 0; r < s.Rr; r++, e++)
-                        {
-                            float g = updates[e];
-                            double sq = g * g + eps;
-                            int noA = ((p * s.Q + q) * s.Nb + j) * s.Rr + r, noB = ((p * s.Na + i) * s.Q + q) * s.Rr + r;
-                            s.SumRow[bLargest ? noB : noA] += sq;
-                            s.SumCol[bLargest ? noA : noB] += sq;
-                        }
+        if (s.Passes is { } passes) passes.Sum(updates, eps);
+        else SumSerial(s, updates, eps);
         // Means over the dropped axis, then the moving averages.
         var vRow = s.VRow!.Span;
         var vCol = s.VCol!.Span;
@@ -141,7 +135,34 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
                     for (int r = 0; r < s.Rr; r++)
                         s.RowMean[(p * s.Q + q) * s.Rr + r] += vRow[bLargest ? ((p * s.Na + x) * s.Q + q) * s.Rr + r : ((p * s.Q + q) * s.Nb + x) * s.Rr + r];
         for (int x = 0; x < s.RowMean.Length; x++) s.RowMean[x] /= d1Count;
-        e = 0;
+        if (s.Passes is not null) s.Passes.Scale(updates, vRow, vCol);
+        else ScaleSerial(s, updates, vRow, vCol);
+    }
+
+    /// <summary>The sums of <c>g² + ε</c> over each factored axis for any layout [P, Na, Q, Nb, R'], in element order.</summary>
+    private static void SumSerial(FactoredRmsState s, ReadOnlySpan<float> updates, float eps)
+    {
+        bool bLargest = s.LargestIsB;
+        int e = 0;
+        for (int p = 0; p < s.P; p++)
+            for (int i = 0; i < s.Na; i++)
+                for (int q = 0; q < s.Q; q++)
+                    for (int j = 0; j < s.Nb; j++)
+                        for (int r = 0; r < s.Rr; r++, e++)
+                        {
+                            float g = updates[e];
+                            double sq = g * g + eps;
+                            int noA = ((p * s.Q + q) * s.Nb + j) * s.Rr + r, noB = ((p * s.Na + i) * s.Q + q) * s.Rr + r;
+                            s.SumRow[bLargest ? noB : noA] += sq;
+                            s.SumCol[bLargest ? noA : noB] += sq;
+                        }
+    }
+
+    /// <summary><c>u = g·(R/mean R)^(−½)·C^(−½)</c>, broadcast back over any layout [P, Na, Q, Nb, R'].</summary>
+    private static void ScaleSerial(FactoredRmsState s, Span<float> updates, ReadOnlySpan<float> vRow, ReadOnlySpan<float> vCol)
+    {
+        bool bLargest = s.LargestIsB;
+        int e = 0;
         for (int p = 0; p < s.P; p++)
             for (int i = 0; i < s.Na; i++)
                 for (int q = 0; q < s.Q; q++)
@@ -165,5 +186,223 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
             v = TV.Create(beta) * v + TV.Create(gain) * (g * g + TV.Create(eps));
             return g * (TV.Create(1f) / TV.Sqrt(v));
         }
+    }
+}
+
+/// <summary>
+/// The factored statistics of a stack of P matrices of Na × Nb (the layout of every 2-D parameter) as parallel,
+/// vectorized passes over the pool that give the serial loops' bits: each row's sum runs over its columns in order
+/// (one work item holds whole rows), each column's sum runs over its rows in order (one work item holds whole
+/// columns, vectorized across them), and the scaling <c>u = (g·f_row)·f_col</c> uses factors computed once per row
+/// and column with the serial loop's float operations. Holds pointers into the updates only while a pass runs.
+/// </summary>
+internal sealed unsafe class FactoredRmsPasses : IParallelBody
+{
+    /// <summary>Elements per work item of the row passes (whole rows), and columns per item of the column pass.</summary>
+    private const int ItemElements = 16 * 1024, ColumnsPerItem = 256;
+
+    private readonly FactoredRmsState _s;
+    private readonly float[] _rowFactor, _colFactor;
+    private readonly int _rowsPerItem, _rowItems, _columnItems;
+    private float* _u;
+    private double* _sumI, _sumJ;
+    private float* _factorI, _factorJ;
+    private float _eps;
+    private int _pass;
+
+    public FactoredRmsPasses(FactoredRmsState s, int rowLength, int colLength)
+    {
+        _s = s;
+        _rowFactor = new float[rowLength];
+        _colFactor = new float[colLength];
+        _rowsPerItem = Math.Max(1, ItemElements / Math.Max(1, s.Nb));
+        _rowItems = (s.P * s.Na + _rowsPerItem - 1) / _rowsPerItem;
+        _columnItems = s.P * ((s.Nb + ColumnsPerItem - 1) / ColumnsPerItem);
+    }
+
+    private int Threads => (long)_s.P * _s.Na * _s.Nb < 2 * ItemElements ? 1 : WorkerPool.DefaultThreads;
+
+    /// <summary>
+    /// Adds each row's and each column's <c>g² + ε</c> (squared and offset in float, summed in double) to the state's
+    /// cleared sums: per row of the stack into the sums over the last axis, per column into the sums over rows.
+    /// </summary>
+    public void Sum(ReadOnlySpan<float> updates, float eps)
+    {
+        var s = _s;
+        // Row i of matrix p is "noB" = p·Na + i; column j is "noA" = p·Nb + j.
+        double[] sumI = s.LargestIsB ? s.SumRow : s.SumCol, sumJ = s.LargestIsB ? s.SumCol : s.SumRow;
+        fixed (float* u = updates)
+        fixed (double* pi = sumI, pj = sumJ)
+        {
+            _u = u;
+            _sumI = pi;
+            _sumJ = pj;
+            _eps = eps;
+            try
+            {
+                _pass = 0;
+                WorkerPool.Shared.Run(this, _rowItems + _columnItems, Threads);
+            }
+            finally
+            {
+                _u = null;
+                _sumI = _sumJ = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>u = (u·(1/√(R/mean R)))·(1/√C)</c> element by element, with the factors of R and C computed once each.
+    /// </summary>
+    public void Scale(Span<float> updates, ReadOnlySpan<float> vRow, ReadOnlySpan<float> vCol)
+    {
+        var s = _s;
+        int meanStride = s.LargestIsB ? s.Na : s.Nb; // v_row's index is p·Na + i, or p·Nb + j
+        for (int x = 0; x < vRow.Length; x++) _rowFactor[x] = 1f / MathF.Sqrt(vRow[x] / (float)s.RowMean[x / meanStride]);
+        for (int x = 0; x < vCol.Length; x++) _colFactor[x] = 1f / MathF.Sqrt(vCol[x]);
+        float[] factorI = s.LargestIsB ? _rowFactor : _colFactor, factorJ = s.LargestIsB ? _colFactor : _rowFactor;
+        fixed (float* u = updates)
+        fixed (float* fi = factorI, fj = factorJ)
+        {
+            _u = u;
+            _factorI = fi;
+            _factorJ = fj;
+            try
+            {
+                _pass = 1;
+                WorkerPool.Shared.Run(this, _rowItems, Threads);
+            }
+            finally
+            {
+                _u = _factorI = _factorJ = null;
+            }
+        }
+    }
+
+    /// <summary>Sum pass: row items, then column items; scale pass: row items.</summary>
+    public void Run(int item, int worker)
+    {
+        if (_pass == 1) ScaleRows(item);
+        else if (item < _rowItems) SumRows(item);
+        else SumColumns(item - _rowItems);
+    }
+
+    /// <summary>Rows of the stack, four at a time (independent running sums); each row over its columns in order.</summary>
+    private void SumRows(int item)
+    {
+        int nb = _s.Nb, first = item * _rowsPerItem, end = Math.Min(first + _rowsPerItem, _s.P * _s.Na);
+        float eps = _eps;
+        int row = first;
+        for (; row + 4 <= end; row += 4)
+        {
+            float* r0 = _u + (long)row * nb, r1 = r0 + nb, r2 = r1 + nb, r3 = r2 + nb;
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int j = 0; j < nb; j++)
+            {
+                float g0 = r0[j], g1 = r1[j], g2 = r2[j], g3 = r3[j];
+                s0 += g0 * g0 + eps;
+                s1 += g1 * g1 + eps;
+                s2 += g2 * g2 + eps;
+                s3 += g3 * g3 + eps;
+            }
+            _sumI[row] += s0;
+            _sumI[row + 1] += s1;
+            _sumI[row + 2] += s2;
+            _sumI[row + 3] += s3;
+        }
+        for (; row < end; row++)
+        {
+            float* r0 = _u + (long)row * nb;
+            double s0 = 0;
+            for (int j = 0; j < nb; j++)
+            {
+                float g0 = r0[j];
+                s0 += g0 * g0 + eps;
+            }
+            _sumI[row] += s0;
+        }
+    }
+
+    /// <summary>Up to 256 columns of one matrix, over its rows in order, vectorized across the columns.</summary>
+    private void SumColumns(int item)
+    {
+        int na = _s.Na, nb = _s.Nb, blocks = (nb + ColumnsPerItem - 1) / ColumnsPerItem;
+        int p = item / blocks, j0 = item % blocks * ColumnsPerItem, j1 = Math.Min(j0 + ColumnsPerItem, nb);
+        float eps = _eps;
+        double* sum = _sumJ + (long)p * nb;
+        for (int i = 0; i < na; i++)
+        {
+            float* g = _u + ((long)p * na + i) * nb;
+            int j = j0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var ve = Vector512.Create(eps);
+                for (; j <= j1 - 16; j += 16)
+                {
+                    var v = Vector512.Load(g + j);
+                    var (lo, hi) = Vector512.Widen(v * v + ve);
+                    Vector512.Store(Vector512.Load(sum + j) + lo, sum + j);
+                    Vector512.Store(Vector512.Load(sum + j + 8) + hi, sum + j + 8);
+                }
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var ve = Vector256.Create(eps);
+                for (; j <= j1 - 8; j += 8)
+                {
+                    var v = Vector256.Load(g + j);
+                    var (lo, hi) = Vector256.Widen(v * v + ve);
+                    Vector256.Store(Vector256.Load(sum + j) + lo, sum + j);
+                    Vector256.Store(Vector256.Load(sum + j + 4) + hi, sum + j + 4);
+                }
+            }
+            for (; j < j1; j++)
+            {
+                float x = g[j];
+                sum[j] += x * x + eps;
+            }
+        }
+    }
+
+    /// <summary>Rows of the stack: <c>u = (u·f_row)·f_col</c>, one factor per row and a vector of factors across columns.</summary>
+    private void ScaleRows(int item)
+    {
+        int na = _s.Na, nb = _s.Nb, first = item * _rowsPerItem, end = Math.Min(first + _rowsPerItem, _s.P * na);
+        bool rowFactorPerRow = _s.LargestIsB; // v_row indexed by the row (p·Na + i), else by the column (p·Nb + j)
+        for (int row = first; row < end; row++)
+        {
+            float* u = _u + (long)row * nb;
+            float* fj = _factorJ + (long)(row / na) * nb;
+            float fi = _factorI[row];
+            if (rowFactorPerRow) ScaleRow(u, nb, fi, fj, scalarFirst: true);
+            else ScaleRow(u, nb, fi, fj, scalarFirst: false);
+        }
+    }
+
+    /// <summary><c>u[j] = (u[j]·a)·b</c> with (a, b) = (f, v[j]) when <paramref name="scalarFirst"/>, else (v[j], f).</summary>
+    private static void ScaleRow(float* u, int n, float f, float* v, bool scalarFirst)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vf = Vector512.Create(f);
+            for (; j <= n - 16; j += 16)
+            {
+                var x = Vector512.Load(u + j);
+                var w = Vector512.Load(v + j);
+                Vector512.Store(scalarFirst ? x * vf * w : x * w * vf, u + j);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vf = Vector256.Create(f);
+            for (; j <= n - 8; j += 8)
+            {
+                var x = Vector256.Load(u + j);
+                var w = Vector256.Load(v + j);
+                Vector256.Store(scalarFirst ? x * vf * w : x * w * vf, u + j);
+            }
+        }
+        for (; j < n; j++) u[j] = scalarFirst ? u[j] * f * v[j] : u[j] * v[j] * f;
     }
 }
