@@ -13,7 +13,7 @@ internal static class ReplayCommand
         Option<FileInfo> parameters = new("--params") { Description = "Initial parameters (safetensors; tensor name = parameter name).", Required = true };
         Option<FileInfo> gradients = new("--grads") { Description = "Gradients (safetensors; tensors named <t>/<name>; a missing one means no gradient at step t).", Required = true };
         Option<FileInfo> output = new("--out") { Description = "Where to write the final parameters (safetensors).", Required = true };
-        Option<int?> steps = new("--steps") { Description = "Number of steps (default: the largest t in --grads plus one); extra steps have no gradients." };
+        Option<int?> steps = new("--steps") { Description = $"Number of steps (default: the largest t in --grads plus one; at most {Replay.MaxSteps}); extra steps have no gradients." };
         Option<string> nonFinite = new("--non-finite") { Description = "What to do with NaN/Inf gradients: throw (default), skip, propagate.", DefaultValueFactory = _ => "throw" };
         Command command = new("replay", "Replay recorded gradients with an optimizer and write the final parameters (the parity tool).")
         {
@@ -42,8 +42,10 @@ internal static class ReplayCommand
             var recorded = Replay.ReadGradients(SafeTensorsFile.Read(gradsPath), set);
             if (steps is { } n)
             {
-                if (n < recorded.Count) throw new ArgumentException($"--steps {n} is fewer than the {recorded.Count} steps recorded in {gradsPath}.");
-                recorded = [.. recorded, .. Enumerable.Range(0, n - recorded.Count).Select(_ => new Dictionary<Parameter, float[]>())];
+                if (n < recorded.Count || n > Replay.MaxSteps)
+                    throw new ArgumentException($"--steps {n} must be at least the {recorded.Count} steps recorded in {gradsPath} and at most {Replay.MaxSteps}.");
+                var none = new Dictionary<Parameter, float[]>();
+                recorded = [.. recorded, .. Enumerable.Repeat(none, n - recorded.Count)];
             }
             var optimizer = Replay.Run(transformation, set, recorded, new OptimizerOptions { NonFiniteGradients = policy });
             Replay.WriteParameters(set, outPath, new Dictionary<string, string>
