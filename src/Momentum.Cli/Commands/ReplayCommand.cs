@@ -58,7 +58,8 @@ internal static class ReplayCommand
             return 0;
         }
         catch (Exception e) when (e is SpecException or InvalidDataException or ArgumentException or IOException or KeyNotFoundException
-                                   or NonFiniteGradientException or UnauthorizedAccessException or NotSupportedException)
+                                   or NonFiniteGradientException or UnauthorizedAccessException or NotSupportedException
+                                   or ArithmeticException)
         {
             error.WriteLine($"momentum replay: {OneLine(e.Message)}");
             return 2;
