@@ -13,37 +13,49 @@ internal static class ChildProcess
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     /// <summary>Starts <paramref name="dll"/> (a file of the output folder) with <paramref name="arguments"/>, without waiting.</summary>
-    public static Process Start(string dll, params string[] arguments)
+    public static Process Start(string dll, params string[] arguments) =>
+        StartProgram(DotnetHost, [Path.Combine(OutputDirectory, dll), .. arguments]);
+
+    /// <summary>Starts any program with <paramref name="arguments"/>, its output redirected, without waiting.</summary>
+    public static Process StartProgram(string program, params string[] arguments)
     {
-        var info = new ProcessStartInfo(DotnetHost)
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(OutputDirectory, dll));
         foreach (string argument in arguments) info.ArgumentList.Add(argument);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {dll}");
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
     }
 
     /// <summary>Runs <paramref name="dll"/> to its end (at most <paramref name="timeout"/>) and returns its exit code and output.</summary>
-    public static (int Code, string Output, string Error) Run(string dll, TimeSpan timeout, params string[] arguments)
-    {
-        using var process = Start(dll, arguments);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            throw new TimeoutException($"{dll} {string.Join(' ', arguments.Select(a => a.Length > 80 ? a[..80] + "..." : a))} ran past {timeout}");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error.Result);
-    }
+    public static (int Code, string Output, string Error) Run(string dll, TimeSpan timeout, params string[] arguments) =>
+        Wait(Start(dll, arguments), timeout, dll, arguments);
+
+    /// <summary>Runs any program to its end (at most <paramref name="timeout"/>) and returns its exit code and output.</summary>
+    public static (int Code, string Output, string Error) RunProgram(string program, TimeSpan timeout, params string[] arguments) =>
+        Wait(StartProgram(program, arguments), timeout, program, arguments);
 
     /// <summary>Runs the <c>momentum</c> CLI with <paramref name="arguments"/> (at most one minute).</summary>
     public static (int Code, string Output, string Error) Momentum(params string[] arguments) =>
         Run("Momentum.Cli.dll", TimeSpan.FromMinutes(1), arguments);
+
+    private static (int Code, string Output, string Error) Wait(Process process, TimeSpan timeout, string what, string[] arguments)
+    {
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(timeout))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                throw new TimeoutException($"{what} {string.Join(' ', arguments.Select(a => a.Length > 80 ? a[..80] + "..." : a))} ran past {timeout}");
+            }
+            process.WaitForExit();
+            return (process.ExitCode, output.Result, error.Result);
+        }
+    }
 }
