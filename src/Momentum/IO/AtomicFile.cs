@@ -13,7 +13,8 @@ namespace Momentum.IO;
 /// as it is (replacing it by a rename would turn it into a regular file, or leave the other names with the old contents).
 /// A regular file being replaced hands its permission bits to the new file; owner and group are the writer's.
 /// <para>
-/// Steps: check the destination; write a temporary file in the same directory, holding a lock on it; give it
+/// Steps: check the destination; remove the temporary files that earlier writes to it left when they were killed (see
+/// <see cref="RemoveStaleTemporaries"/>); write a temporary file in the same directory, holding a lock on it; give it
 /// the old file's permissions; flush it to disk (fsync); rename it over the destination; fsync the directory (Unix), so the
 /// rename itself survives a power loss. On failure the temporary file is removed and the destination is unchanged. The
 /// check and the rename are two operations: a destination that another process replaces in between is not detected.
@@ -36,6 +37,7 @@ internal static partial class AtomicFile
         if (fileName.Length == 0 || directory is null) throw new ArgumentException($"'{path}' does not name a file.", nameof(path));
 
         FileStatus existing = CheckDestination(fullPath);
+        RemoveStaleTemporaries(directory, fileName);
         string tempPath = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
         FileStream? stream = null;
         try
@@ -66,6 +68,40 @@ internal static partial class AtomicFile
             stream?.Dispose();
         }
         if (!OperatingSystem.IsWindows()) SyncDirectory(directory);
+    }
+
+    /// <summary>
+    /// Removes the temporary files of earlier writes to <paramref name="fileName"/> whose writer has gone (killed before its
+    /// rename), so that a crash loop cannot fill the disk: regular files named exactly <c>.name.&lt;32 hex&gt;.tmp</c> on
+    /// which the exclusive lock can be taken (a live writer holds a shared one until its rename). Anything else is left alone.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string directory, string fileName)
+    {
+        foreach (string candidate in Directory.EnumerateFiles(directory, "*.tmp"))
+        {
+            if (!IsTemporaryName(Path.GetFileName(candidate.AsSpan()), fileName)) continue;
+            try
+            {
+                if (Stat(candidate, followLinks: false).Kind != FileKind.Regular) continue;     // never open a FIFO
+                using var held = new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.None, bufferSize: 1);
+                File.Delete(candidate);   // a unique name: if the writer renamed it meanwhile, this deletes nothing
+            }
+            catch (IOException)
+            {
+                // locked by a live writer, or gone already
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is <c>.fileName.&lt;32 lowercase hex digits&gt;.tmp</c>, a name <see cref="Write"/> gives.</summary>
+    private static bool IsTemporaryName(ReadOnlySpan<char> name, string fileName)
+    {
+        if (name.Length != fileName.Length + 38 || name[0] != '.' || !name[1..].StartsWith(fileName, StringComparison.Ordinal)) return false;
+        ReadOnlySpan<char> rest = name[(1 + fileName.Length)..];      // ".<32 hex>.tmp"
+        return rest[0] == '.' && rest.EndsWith(".tmp", StringComparison.Ordinal) && !rest.Slice(1, 32).ContainsAnyExcept("0123456789abcdef");
     }
 
     /// <summary>Whether two paths name the same file (the same device and inode on Linux; the same full path elsewhere).</summary>
