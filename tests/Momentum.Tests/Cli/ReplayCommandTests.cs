@@ -161,4 +161,34 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("replayed 1000000 steps", output);
     }
+
+    /// <summary>Issue 13 item 6: --out naming the same file as --params or --grads once overwrote the input silently.</summary>
+    [Theory]
+    [InlineData("--params", "same")]
+    [InlineData("--grads", "same")]
+    [InlineData("--params", "dots")]
+    [InlineData("--grads", "dots")]
+    [InlineData("--params", "linked folder")]
+    public void Replay_OutputIsAnInput_IsRefusedAndTheInputKept(string input, string spelling)
+    {
+        string init = Path.Combine(_dir, "init.safetensors"), grads = Path.Combine(_dir, "grads.safetensors");
+        File.Copy(Fixture("adam_default.init.safetensors"), init);
+        File.Copy(Fixture("adam_default.grads.safetensors"), grads);
+        string target = input == "--params" ? init : grads;
+        byte[] before = File.ReadAllBytes(target);
+        Directory.CreateDirectory(Path.Combine(_dir, "sub"));
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "alias"), _dir);
+        string output = spelling switch
+        {
+            "dots" => Path.Combine(_dir, ".", "sub", "..", Path.GetFileName(target)),
+            "linked folder" => Path.Combine(_dir, "alias", Path.GetFileName(target)),
+            _ => target,
+        };
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = ReplayCommand.Execute("sgd(lr=0.1)", init, grads, output, null, "throw", stdout, stderr);
+        Assert.Equal(2, code);
+        Assert.Contains($"is the same file as {input}", stderr.ToString());
+        Assert.Equal(before, File.ReadAllBytes(target));
+    }
 }
