@@ -37,6 +37,8 @@ internal static class ReplayCommand
                 "propagate" => NonFiniteGradients.Propagate,
                 _ => throw new ArgumentException($"--non-finite must be throw, skip or propagate; got '{nonFinite}'."),
             };
+            if (SameFile(outPath, paramsPath)) throw new ArgumentException($"--out {outPath} is the same file as --params; refusing to overwrite an input.");
+            if (SameFile(outPath, gradsPath)) throw new ArgumentException($"--out {outPath} is the same file as --grads; refusing to overwrite an input.");
             var transformation = SpecRegistry.Default.Create(spec);
             var set = Replay.ReadParameters(SafeTensorsFile.Read(paramsPath));
             var recorded = Replay.ReadGradients(SafeTensorsFile.Read(gradsPath), set);
@@ -64,6 +66,29 @@ internal static class ReplayCommand
             error.WriteLine($"momentum replay: {OneLine(e.Message)}");
             return 2;
         }
+    }
+
+    /// <summary>
+    /// Whether two paths name the same file: their full paths agree once every symbolic link along them is resolved. (A
+    /// destination with other hard links is refused by the atomic writer itself.)
+    /// </summary>
+    internal static bool SameFile(string a, string b) =>
+        string.Equals(RealPath(a, 0), RealPath(b, 0), OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    /// <summary>The full path with the symbolic links along it resolved, component by component, as far as it exists.</summary>
+    private static string RealPath(string path, int links)
+    {
+        string full = Path.GetFullPath(path);
+        string current = Path.GetPathRoot(full)!;
+        foreach (string part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
+            if (info.LinkTarget is not { } target) continue;
+            if (++links > 40) throw new IOException($"{path}: too many levels of symbolic links.");
+            current = RealPath(Path.Combine(Path.GetDirectoryName(current)!, target), links);
+        }
+        return current;
     }
 
     internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

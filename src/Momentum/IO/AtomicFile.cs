@@ -104,17 +104,6 @@ internal static partial class AtomicFile
         return rest[0] == '.' && rest.EndsWith(".tmp", StringComparison.Ordinal) && !rest.Slice(1, 32).ContainsAnyExcept("0123456789abcdef");
     }
 
-    /// <summary>Whether two paths name the same file (the same device and inode on Linux; the same full path elsewhere).</summary>
-    internal static bool SameFile(string a, string b)
-    {
-        string fullA = Path.GetFullPath(a), fullB = Path.GetFullPath(b);
-        if (string.Equals(fullA, fullB, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
-            return true;
-        if (!OperatingSystem.IsLinux()) return false;
-        FileStatus sa = Stat(fullA, followLinks: true), sb = Stat(fullB, followLinks: true);
-        return sa.Kind != FileKind.Missing && sb.Kind != FileKind.Missing && sa.Device == sb.Device && sa.Inode == sb.Inode;
-    }
-
     /// <summary>Refuses a destination that is not absent or a regular file with one link; returns its status.</summary>
     private static FileStatus CheckDestination(string fullPath)
     {
@@ -167,8 +156,8 @@ internal static partial class AtomicFile
         Other,
     }
 
-    /// <summary>What <see cref="Stat"/> found: kind, hard links, permission bits, device and inode (the last three on Linux).</summary>
-    internal readonly record struct FileStatus(FileKind Kind, uint Links, UnixFileMode Mode, ulong Device, ulong Inode, string Description);
+    /// <summary>What <see cref="Stat"/> found: kind, hard links (Linux only; else 1) and permission bits (Unix only).</summary>
+    internal readonly record struct FileStatus(FileKind Kind, uint Links, UnixFileMode Mode, string Description);
 
     /// <summary>The status of <paramref name="path"/>: the link itself unless <paramref name="followLinks"/>.</summary>
     internal static FileStatus Stat(string path, bool followLinks)
@@ -176,11 +165,11 @@ internal static partial class AtomicFile
         if (OperatingSystem.IsLinux()) return Native.Statx(path, followLinks);
         FileSystemInfo info = new FileInfo(path);
         if (!info.Exists && Directory.Exists(path)) info = new DirectoryInfo(path);
-        if (!info.Exists && info.LinkTarget is null) return new FileStatus(FileKind.Missing, 0, 0, 0, 0, "missing");
-        if (!followLinks && info.LinkTarget is not null) return new FileStatus(FileKind.SymbolicLink, 1, 0, 0, 0, "a symbolic link");
-        if (info is DirectoryInfo) return new FileStatus(FileKind.Directory, 1, 0, 0, 0, "a directory");
+        if (!info.Exists && info.LinkTarget is null) return new FileStatus(FileKind.Missing, 0, 0, "missing");
+        if (!followLinks && info.LinkTarget is not null) return new FileStatus(FileKind.SymbolicLink, 1, 0, "a symbolic link");
+        if (info is DirectoryInfo) return new FileStatus(FileKind.Directory, 1, 0, "a directory");
         UnixFileMode mode = OperatingSystem.IsWindows() ? 0 : File.GetUnixFileMode(path);
-        return new FileStatus(FileKind.Regular, 1, mode, 0, 0, "a regular file");
+        return new FileStatus(FileKind.Regular, 1, mode, "a regular file");
     }
 
     private static void TryDelete(string path)
@@ -203,7 +192,7 @@ internal static partial class AtomicFile
         public const int EINVAL = 22;
         private const int ENOENT = 2, ENOTDIR = 20;
         private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
-        private const uint StatxType = 0x1, StatxMode = 0x2, StatxNlink = 0x4, StatxIno = 0x100;
+        private const uint StatxType = 0x1, StatxMode = 0x2, StatxNlink = 0x4;
 
         [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int Open(string path, int flags);
@@ -218,23 +207,21 @@ internal static partial class AtomicFile
         private static partial int StatxCall(int dirfd, string path, int flags, uint mask, byte* buffer);
 
         /// <summary>
-        /// <c>statx(2)</c>, whose <c>struct statx</c> has one layout on every Linux architecture: stx_nlink (u32) at byte
-        /// 16, stx_mode (u16) at 28, stx_ino (u64) at 32, stx_dev_major and stx_dev_minor (u32) at 136 and 140; 256 bytes.
+        /// <c>statx(2)</c>, whose <c>struct statx</c> has one layout on every Linux architecture (256 bytes): stx_nlink
+        /// (u32) at byte 16 and stx_mode (u16) at byte 28.
         /// </summary>
         public static FileStatus Statx(string path, bool followLinks)
         {
             byte* buffer = stackalloc byte[256];
             new Span<byte>(buffer, 256).Clear();
-            if (StatxCall(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType | StatxMode | StatxNlink | StatxIno, buffer) != 0)
+            if (StatxCall(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType | StatxMode | StatxNlink, buffer) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno is ENOENT or ENOTDIR) return new FileStatus(FileKind.Missing, 0, 0, 0, 0, "missing");
+                if (errno is ENOENT or ENOTDIR) return new FileStatus(FileKind.Missing, 0, 0, "missing");
                 throw new IOException($"{path}: cannot read the file's status ({Marshal.GetPInvokeErrorMessage(errno)}).");
             }
             uint links = *(uint*)(buffer + 16);
             int mode = *(ushort*)(buffer + 28);
-            ulong inode = *(ulong*)(buffer + 32);
-            ulong device = ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140);
             (FileKind kind, string description) = (mode & 0xF000) switch
             {
                 0x8000 => (FileKind.Regular, "a regular file"),
@@ -246,7 +233,7 @@ internal static partial class AtomicFile
                 0xC000 => (FileKind.Other, "a socket"),
                 _ => (FileKind.Other, $"file type 0o{Convert.ToString(mode >> 12, 8)}"),
             };
-            return new FileStatus(kind, links, (UnixFileMode)(mode & 0xFFF), device, inode, description);
+            return new FileStatus(kind, links, (UnixFileMode)(mode & 0xFFF), description);
         }
     }
 }
