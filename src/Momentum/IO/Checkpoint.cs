@@ -51,8 +51,38 @@ public static class Checkpoint
         writer.WriteAtomic(path);
     }
 
+    /// <summary>Writes the parameters and the optimizer's state to <paramref name="destination"/>: the bytes of the file
+    /// <see cref="Save(string, Optimizer, IReadOnlyDictionary{string, string}?)"/> writes, for keeping state in memory or
+    /// sending it over a network.</summary>
+    /// <param name="destination">A writable stream; the checkpoint is written at its position, and it is left open.</param>
+    /// <param name="optimizer">The optimizer (its parameters are saved too).</param>
+    /// <param name="metadata">Extra string metadata to record.</param>
+    public static void Save(Stream destination, Optimizer optimizer, IReadOnlyDictionary<string, string>? metadata = null) =>
+        throw new NotImplementedException();
+
+    /// <summary>Restores a checkpoint read from <paramref name="source"/> (to its end), with the same checks and the same
+    /// all-or-nothing guarantee as <see cref="Load(string, Optimizer)"/>.</summary>
+    /// <param name="source">A readable stream holding one checkpoint from its position to its end; it is left open.</param>
+    /// <param name="optimizer">The optimizer to restore into.</param>
+    /// <exception cref="InvalidDataException">The bytes are malformed, or a name, shape or dtype does not match; nothing was changed.</exception>
+    public static void Load(Stream source, Optimizer optimizer) => throw new NotImplementedException();
+
+    /// <summary>Restores only the parameters of a checkpoint (like loading a model's weights): every parameter of
+    /// <paramref name="parameters"/> must be in the file with its shape, and the file must hold no other parameter;
+    /// optimizer state in the file is ignored.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="parameters">The parameters to overwrite.</param>
+    /// <exception cref="InvalidDataException">The file is malformed, or a parameter is missing, extra or of another shape; nothing was changed.</exception>
+    public static void LoadParameters(string path, ParameterSet parameters) => throw new NotImplementedException();
+
+    /// <summary>As <see cref="LoadParameters(string, ParameterSet)"/>, from a stream read to its end.</summary>
+    /// <param name="source">A readable stream holding one checkpoint from its position to its end; it is left open.</param>
+    /// <param name="parameters">The parameters to overwrite.</param>
+    /// <exception cref="InvalidDataException">The bytes are malformed, or a parameter is missing, extra or of another shape; nothing was changed.</exception>
+    public static void LoadParameters(Stream source, ParameterSet parameters) => throw new NotImplementedException();
+
     /// <summary>
-    /// Restores parameters and state saved by <see cref="Save"/> into <paramref name="optimizer"/>, which must have been
+    /// Restores parameters and state saved by <see cref="Save(string, Optimizer, IReadOnlyDictionary{string, string}?)"/> into <paramref name="optimizer"/>, which must have been
     /// built with the same transformation on parameters of the same names and shapes.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
