@@ -21,7 +21,11 @@ public static class Checkpoint
     /// <param name="path">The destination file.</param>
     /// <param name="optimizer">The optimizer (its parameters are saved too).</param>
     /// <param name="metadata">Extra string metadata to record.</param>
-    public static void Save(string path, Optimizer optimizer, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(string path, Optimizer optimizer, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Build(optimizer, metadata).WriteAtomic(path);
+
+    /// <summary>The checkpoint of <paramref name="optimizer"/>, ready to write.</summary>
+    private static SafeTensorsWriter Build(Optimizer optimizer, IReadOnlyDictionary<string, string>? metadata)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         var writer = new SafeTensorsWriter();
@@ -48,7 +52,7 @@ public static class Checkpoint
         foreach (var p in optimizer.Parameters)
             foreach (var (name, buffer) in optimizer.RowStatisticsAt(p)) writer.Add($"stat/{p.Name}/{name}", buffer.Span, buffer.Rows, buffer.RowLength);
         SaveWrapperStates(writer, optimizer);
-        writer.WriteAtomic(path);
+        return writer;
     }
 
     /// <summary>Writes the parameters and the optimizer's state to <paramref name="destination"/>: the bytes of the file
@@ -57,15 +61,22 @@ public static class Checkpoint
     /// <param name="destination">A writable stream; the checkpoint is written at its position, and it is left open.</param>
     /// <param name="optimizer">The optimizer (its parameters are saved too).</param>
     /// <param name="metadata">Extra string metadata to record.</param>
-    public static void Save(Stream destination, Optimizer optimizer, IReadOnlyDictionary<string, string>? metadata = null) =>
-        throw new NotImplementedException();
+    public static void Save(Stream destination, Optimizer optimizer, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        Build(optimizer, metadata).Write(destination);
+    }
 
     /// <summary>Restores a checkpoint read from <paramref name="source"/> (to its end), with the same checks and the same
     /// all-or-nothing guarantee as <see cref="Load(string, Optimizer)"/>.</summary>
     /// <param name="source">A readable stream holding one checkpoint from its position to its end; it is left open.</param>
     /// <param name="optimizer">The optimizer to restore into.</param>
     /// <exception cref="InvalidDataException">The bytes are malformed, or a name, shape or dtype does not match; nothing was changed.</exception>
-    public static void Load(Stream source, Optimizer optimizer) => throw new NotImplementedException();
+    public static void Load(Stream source, Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        Load(SafeTensorsFile.Read(source, "<stream>"), optimizer);
+    }
 
     /// <summary>Restores only the parameters of a checkpoint (like loading a model's weights): every parameter of
     /// <paramref name="parameters"/> must be in the file with its shape, and the file must hold no other parameter;
@@ -73,13 +84,44 @@ public static class Checkpoint
     /// <param name="path">The checkpoint file.</param>
     /// <param name="parameters">The parameters to overwrite.</param>
     /// <exception cref="InvalidDataException">The file is malformed, or a parameter is missing, extra or of another shape; nothing was changed.</exception>
-    public static void LoadParameters(string path, ParameterSet parameters) => throw new NotImplementedException();
+    public static void LoadParameters(string path, ParameterSet parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        LoadParameters(SafeTensorsFile.Read(path), parameters);
+    }
 
     /// <summary>As <see cref="LoadParameters(string, ParameterSet)"/>, from a stream read to its end.</summary>
     /// <param name="source">A readable stream holding one checkpoint from its position to its end; it is left open.</param>
     /// <param name="parameters">The parameters to overwrite.</param>
     /// <exception cref="InvalidDataException">The bytes are malformed, or a parameter is missing, extra or of another shape; nothing was changed.</exception>
-    public static void LoadParameters(Stream source, ParameterSet parameters) => throw new NotImplementedException();
+    public static void LoadParameters(Stream source, ParameterSet parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        LoadParameters(SafeTensorsFile.Read(source, "<stream>"), parameters);
+    }
+
+    private static void LoadParameters(SafeTensorsFile file, ParameterSet parameters)
+    {
+        CheckFormat(file);
+        var staged = new List<(Parameter, float[])>();
+        foreach (var p in parameters)
+        {
+            string name = $"param/{p.Name}";
+            if (!file.TryGet(name, out var t)) throw new InvalidDataException($"{file.SourceName}: tensor '{name}' is missing.");
+            if (t.DType != SafeTensorsDType.F32 || !t.Shape.SequenceEqual(p.Shape.Select(d => (long)d)))
+                throw new InvalidDataException($"{file.SourceName}: tensor '{name}' is {t.DType} [{string.Join(", ", t.Shape)}]; expected F32 [{string.Join(", ", p.Shape)}].");
+            staged.Add((p, t.ToSingle()));
+        }
+        var extra = file.Tensors.FirstOrDefault(t => t.Name.StartsWith("param/", StringComparison.Ordinal) && !parameters.TryGet(t.Name["param/".Length..], out _));
+        if (extra is not null) throw new InvalidDataException($"{file.SourceName}: tensor '{extra.Name}' names no parameter of this set.");
+        foreach (var (p, values) in staged) values.CopyTo(p.Values);
+    }
+
+    private static void CheckFormat(SafeTensorsFile file)
+    {
+        if (!file.Metadata.TryGetValue("format", out var format) || format != Format)
+            throw new InvalidDataException($"{file.SourceName}: not a Momentum checkpoint (metadata 'format' is not '{Format}').");
+    }
 
     /// <summary>
     /// Restores parameters and state saved by <see cref="Save(string, Optimizer, IReadOnlyDictionary{string, string}?)"/> into <paramref name="optimizer"/>, which must have been
@@ -91,10 +133,14 @@ public static class Checkpoint
     public static void Load(string path, Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        var file = SafeTensorsFile.Read(path);
+        Load(SafeTensorsFile.Read(path), optimizer);
+    }
+
+    /// <summary>Checks everything in <paramref name="file"/> against <paramref name="optimizer"/>, then restores it.</summary>
+    private static void Load(SafeTensorsFile file, Optimizer optimizer)
+    {
         string where = file.SourceName;
-        if (!file.Metadata.TryGetValue("format", out var format) || format != Format)
-            throw new InvalidDataException($"{where}: not a Momentum checkpoint (metadata 'format' is not '{Format}').");
+        CheckFormat(file);
         var used = new HashSet<string>(StringComparer.Ordinal);
 
         SafeTensor Take(string name, SafeTensorsDType dtype, IReadOnlyList<int> shape)

@@ -100,6 +100,16 @@ public sealed class SafeTensorsWriter
         return result;
     }
 
+    /// <summary>Writes the file's bytes (those of <see cref="ToArray"/>) to <paramref name="destination"/> at its position.</summary>
+    /// <param name="destination">A writable stream; it is left open.</param>
+    /// <exception cref="InvalidOperationException">The header would exceed 100,000,000 bytes (nothing is written).</exception>
+    public void Write(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        (byte[] header, Entry[] ordered, _) = Prepare();
+        WriteTo(destination, header, ordered);
+    }
+
     /// <summary>Writes the file to <paramref name="path"/> atomically: a reader sees the old file or the complete new one.</summary>
     /// <param name="path">The destination: absent, or a regular file (with no other hard link) that is replaced.</param>
     /// <exception cref="InvalidOperationException">The header would exceed 100,000,000 bytes (nothing is written).</exception>
