@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
-using Momentum.Kernels;
 
 namespace Momentum.Cli.Commands;
 
@@ -51,7 +52,7 @@ internal static class BenchCommand
         if (settings.Threads < 1) return Fail(output, $"--threads must be at least 1 (got {settings.Threads}).");
         if (settings.Repeats < 1) return Fail(output, $"--repeats must be at least 1 (got {settings.Repeats}).");
         output.WriteLine($"momentum bench: size {settings.Size:N0}, threads {settings.Threads}, repeats {settings.Repeats} (medians), " +
-            $".NET {Environment.Version}, {Environment.ProcessorCount} processors, Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "on" : "off")}");
+            $".NET {Environment.Version}, {Environment.ProcessorCount} processors, widest accelerated vector {WidestVector()}");
 
         var results = new List<BenchResult>();
         var axpy = new Axpy(Math.Max(settings.Size, settings.SmallCount * settings.SmallLength), settings.Threads);
@@ -218,11 +219,20 @@ internal static class BenchCommand
         return (optimizer, gradients);
     }
 
-    /// <summary>In-place <c>x += a·y</c> over fixed 16 Ki chunks on the optimizer's worker pool: the bandwidth ceiling.</summary>
-    private sealed class Axpy : IParallelBody
+    /// <summary>
+    /// In-place <c>x += a·y</c> over fixed 16 Ki chunks on <c>threads</c> threads: the bandwidth ceiling. Written here
+    /// against plain spans and <see cref="Parallel"/>, not with the library's kernels or worker pool, so it measures the
+    /// machine whatever the library does.
+    /// </summary>
+    private sealed class Axpy
     {
+        /// <summary>The chunk length: the engine's segment length (docs/ARCHITECTURE.md).</summary>
+        private const int ChunkLength = 16 * 1024;
+        private const float A = 1e-3f;
+
         private readonly float[] _x, _y;
-        private readonly int _threads;
+        private readonly ParallelOptions _options;
+        private readonly Action<int> _chunk;
         private int _length;
         private bool _warm;
 
@@ -231,31 +241,41 @@ internal static class BenchCommand
             _x = new float[capacity];
             _y = new float[capacity];
             for (int i = 0; i < _y.Length; i++) _y[i] = i * 1e-9f;
-            _threads = threads;
+            _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+            _chunk = Chunk;
         }
 
         /// <summary>Returns the median time of <paramref name="repeats"/> passes over the first <paramref name="length"/> elements.</summary>
         public double Measure(int length, int repeats)
         {
             _length = length;
-            int items = (length + Optimizer.ChunkLength - 1) / Optimizer.ChunkLength;
-            if (!_warm) Warm(() => WorkerPool.Shared.Run(this, items, _threads));
+            int items = (length + ChunkLength - 1) / ChunkLength;
+            if (!_warm) Warm(() => Parallel.For(0, items, _options, _chunk));
             _warm = true;
             var times = new double[repeats];
             for (int r = 0; r < repeats; r++)
             {
                 long start = Stopwatch.GetTimestamp();
-                WorkerPool.Shared.Run(this, items, _threads);
+                Parallel.For(0, items, _options, _chunk);
                 times[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
             return Median(times);
         }
 
-        public void Run(int item, int worker)
+        private void Chunk(int item)
         {
-            int start = item * Optimizer.ChunkLength;
-            int length = Math.Min(Optimizer.ChunkLength, _length - start);
-            VectorMath.AddScaled(_x.AsSpan(start, length), _y.AsSpan(start, length), 1e-3f);
+            int start = item * ChunkLength;
+            int length = Math.Min(ChunkLength, _length - start);
+            AddScaled(_x.AsSpan(start, length), _y.AsSpan(start, length));
+        }
+
+        private static void AddScaled(Span<float> x, ReadOnlySpan<float> y)
+        {
+            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var a = new Vector<float>(A);
+            for (int i = 0; i < vx.Length; i++) vx[i] += a * vy[i];
+            for (int i = vx.Length * Vector<float>.Count; i < x.Length; i++) x[i] += A * y[i];
         }
     }
 
@@ -335,6 +355,12 @@ internal static class BenchCommand
     }
 
     /// <summary>Runs at least 5 times and for at least 0.5 s, so tiered JIT has promoted the hot loops.</summary>
+    /// <summary>The widest accelerated vector, the width the library's kernels run at (docs/ARCHITECTURE.md, "Kernels and lanes").</summary>
+    internal static string WidestVector() =>
+        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "Vector512"
+        : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "Vector256"
+        : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "Vector128" : "none (scalar)";
+
     private static void Warm(Action action)
     {
         long start = Stopwatch.GetTimestamp();

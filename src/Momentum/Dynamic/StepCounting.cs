@@ -25,13 +25,7 @@ public enum StepCounting
 internal static class StepCounts
 {
     /// <summary>Reads the <c>step_count</c> argument of a spec: <c>'per_tensor'</c> (default), <c>'per_row'</c> or <c>'none'</c>.</summary>
-    public static StepCounting FromSpec(SpecArguments a) => a.String("step_count", "per_tensor") switch
-    {
-        "per_tensor" => StepCounting.PerTensor,
-        "per_row" => StepCounting.PerRow,
-        "none" => StepCounting.None,
-        var other => throw new SpecException(a.Position, $"argument 'step_count' of '{a.Name}' must be 'per_tensor', 'per_row' or 'none', not '{other}'"),
-    };
+    public static StepCounting FromSpec(SpecArguments a) => SpecBinding.ReadEnum(a, "step_count", StepCounting.PerTensor);
 
     /// <summary>Checks a <see cref="StepCounting"/> value, naming the argument.</summary>
     public static void Validate(StepCounting counting, string paramName)

@@ -240,30 +240,34 @@ public sealed partial class Optimizer
     internal static int ChunksPerItem(long totalElements, int threads) =>
         (int)Math.Clamp(totalElements / ChunkLength / (8L * Math.Max(threads, 1)), 1, 16);
 
-    private void RunFused(GradientSet gradients, double loss)
+    /// <summary>The run phase of a fused step.</summary>
+    /// <param name="gradients">The step's gradients.</param>
+    /// <param name="loss">The step's loss.</param>
+    /// <param name="gradientsReduced">This step's gradient check already summed the head reductions (plain steps).</param>
+    /// <param name="begun">This step's <see cref="BeginActive"/> began and prepared the one-pass chains, or marked them for
+    /// the fused pass (plain steps); otherwise every chain was begun generically and one-pass chains are prepared here.</param>
+    private void RunFused(GradientSet gradients, double loss, bool gradientsReduced, bool begun)
     {
         if (_headReduction)
         {
-            if (!_gradientsReduced)
+            if (!gradientsReduced)
             {
                 _body.Mode = BodyMode.ReduceGradients;
                 WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
             }
             FinishReductions(round: 0, loss);
         }
-        _gradientsReduced = false;
-        if (!_specializedPrepared || _headReduction)
+        if (!begun || _headReduction)
         {
             for (int a = 0; a < _activeCount; a++)
             {
                 int p = _active[a];
-                if (_specialized[p] is { } specialized && (specialized.HasReduction || !_specializedPrepared))
+                if (_specialized[p] is { } specialized && (specialized.HasReduction || !begun))
                     specialized.Prepare(_stepGradient[p]!, _stepValues);
             }
         }
         _body.Mode = BodyMode.Fused;
-        _body.InlinePrepare = _specializedPrepared && _inlinePrepare;
-        _specializedPrepared = false;
+        _body.InlinePrepare = begun && _inlinePrepare;
         _inlinePrepare = false;
         WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
     }
@@ -349,14 +353,15 @@ public sealed partial class Optimizer
     /// <summary>
     /// The gradient check of a plain step (unless the policy is <see cref="NonFiniteGradients.Propagate"/>); false when
     /// the step is skipped. With a reduction at the head of a fused chain, the check and the reduction's sums share one
-    /// read of g.
+    /// read of g: then <paramref name="reduced"/> is true, and the run phase uses those sums.
     /// </summary>
-    private bool CheckGradients()
+    private bool CheckGradients(out bool reduced)
     {
+        reduced = false;
         if (Options.NonFiniteGradients == NonFiniteGradients.Propagate) return true;
         bool withReduction = IsFused && _headReduction;
         if (!CheckFiniteItems(withReduction ? BodyMode.CheckFiniteAndReduce : BodyMode.CheckFinite)) return false;
-        _gradientsReduced = withReduction;
+        reduced = withReduction;
         return true;
     }
 
@@ -386,7 +391,6 @@ public sealed partial class Optimizer
             _body.Mode = BodyMode.Prepare;
             WorkerPool.Shared.Run(_body, (_prepareCount + PrepareItemLength - 1) / PrepareItemLength, Options.Threads);
         }
-        _specializedPrepared = true;
     }
 
     /// <summary>

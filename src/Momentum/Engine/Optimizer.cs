@@ -36,8 +36,6 @@ public sealed partial class Optimizer
     private readonly SegmentTable _segments = new(); // the current step's segments and work items
     private int[] _active = [];
     private int[] _activeLength = []; // per active parameter: its element count, cached by BuildWorkItems
-    private bool _specializedPrepared; // Step prepared the specialized chains without a reduction already
-    private bool _gradientsReduced;    // Step ran the head reductions' pre-pass together with the finite check
     private bool _headReduction;       // some plan's chain starts with a reduction over the gradients
     private bool _allSpecialized;      // every plan runs a specialized kernel (no generic BeginStep loop needed)
     private bool _anySpecialized;
@@ -139,12 +137,12 @@ public sealed partial class Optimizer
         if (_wrappers.Length > 0) return StepWrapped(gradients, loss);
         // The phases of docs/ARCHITECTURE.md ("A step"), in order; nothing changes before ValidateActive has passed.
         Collect(gradients);
-        if (!CheckGradients()) return false;
+        if (!CheckGradients(out bool gradientsReduced)) return false;
         ValidateActive(loss);
         CreateMissingStates();
         BeginActive(loss);
         Array.Clear(_kernelRuns);
-        if (IsFused) RunFused(gradients, loss);
+        if (IsFused) RunFused(gradients, loss, gradientsReduced, begun: true);
         else RunMaterialized(gradients, loss);
         StepCount++;
         return true;

@@ -54,307 +54,223 @@ internal struct ChainScalars
 /// <summary>
 /// One-pass kernels for the common chains: each element of θ, g and the state is read once and written once, with
 /// exactly the operations, in exactly the order, that the chain's stages perform one after another (so the results are
-/// bit-identical to the generic block-by-block path). Vector512 where accelerated, then Vector256, then a scalar tail.
+/// bit-identical to the generic block-by-block path). Each kernel is one loop body over lanes (<see cref="Lanes"/>):
+/// the widest accelerated vector, then narrower ones, then the scalar lane.
 /// </summary>
 internal static class FusedKernels
 {
-    private const int AdamPrefetchDistance = 256; // elements
+    /// <summary>How far ahead the Adam kernels prefetch each stream, in elements (1 KiB of float32).</summary>
+    private const int AdamPrefetchDistance = 256;
 
     /// <summary>Adam or AdamW (any of the optional pre- and post-stages): 28 B/element.</summary>
-    public static unsafe void Adam(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v)
+    public static void Adam(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v)
     {
-        int n = g.Length;
-        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
-        if (m.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(m), n, m.Length);
-        if (v.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(v), n, v.Length);
-        ref float rg = ref MemoryMarshal.GetReference(g);
-        ref float rp = ref MemoryMarshal.GetReference(p);
-        ref float rm = ref MemoryMarshal.GetReference(m);
-        ref float rv = ref MemoryMarshal.GetReference(v);
-        bool hasClip = k.HasClip, hasScale = k.HasScale, hasWd1 = k.HasWd1, hasWd2 = k.HasWd2;
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            Vector512<float> clip = Vector512.Create(k.Clip), scale = Vector512.Create(k.Scale), wd1 = Vector512.Create(k.Wd1), wd2 = Vector512.Create(k.Wd2);
-            Vector512<float> b1 = Vector512.Create(k.B1), c1 = Vector512.Create(k.C1), b2 = Vector512.Create(k.B2), c2 = Vector512.Create(k.C2);
-            Vector512<float> km = Vector512.Create(k.Km), kg = Vector512.Create(k.Kg), sqrtBc2 = Vector512.Create(k.SqrtBc2);
-            Vector512<float> epsRoot = Vector512.Create(k.EpsRoot), eps = Vector512.Create(k.Eps), lr = Vector512.Create(k.Lr);
-            // Pinned raw addresses for the prefetches, which reach past the end of the arrays (a prefetch never faults;
-            // a managed reference must not point outside its object).
-            fixed (float* ag = g, ap = p, am = m, av = v)
-            for (; i <= n - 16; i += 16)
-            {
-                // 1 KiB ahead on each of the four streams, past the end of a small tensor into the next one's data:
-                // Adam 5-12 % faster on the 2-core VM, one tensor or many (docs/PERFORMANCE.md).
-                VectorMath.Prefetch(ag + i + AdamPrefetchDistance);
-                VectorMath.Prefetch(ap + i + AdamPrefetchDistance);
-                VectorMath.Prefetch(am + i + AdamPrefetchDistance);
-                VectorMath.Prefetch(av + i + AdamPrefetchDistance);
-                var u = Vector512.LoadUnsafe(ref rg, (nuint)i);
-                var vp = Vector512.LoadUnsafe(ref rp, (nuint)i);
-                if (hasClip) u *= clip;
-                if (hasScale) u *= scale;
-                if (hasWd1) u += wd1 * vp;
-                var vm = b1 * Vector512.LoadUnsafe(ref rm, (nuint)i) + c1 * u;
-                var vv = b2 * Vector512.LoadUnsafe(ref rv, (nuint)i) + c2 * u * u;
-                u = (km * vm + kg * u) / (Vector512.Sqrt(vv + epsRoot) / sqrtBc2 + eps);
-                if (hasWd2) u += wd2 * vp;
-                vm.StoreUnsafe(ref rm, (nuint)i);
-                vv.StoreUnsafe(ref rv, (nuint)i);
-                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated && n - i >= 8)
-        {
-            Vector256<float> clip = Vector256.Create(k.Clip), scale = Vector256.Create(k.Scale), wd1 = Vector256.Create(k.Wd1), wd2 = Vector256.Create(k.Wd2);
-            Vector256<float> b1 = Vector256.Create(k.B1), c1 = Vector256.Create(k.C1), b2 = Vector256.Create(k.B2), c2 = Vector256.Create(k.C2);
-            Vector256<float> km = Vector256.Create(k.Km), kg = Vector256.Create(k.Kg), sqrtBc2 = Vector256.Create(k.SqrtBc2);
-            Vector256<float> epsRoot = Vector256.Create(k.EpsRoot), eps = Vector256.Create(k.Eps), lr = Vector256.Create(k.Lr);
-            for (; i <= n - 8; i += 8)
-            {
-                var u = Vector256.LoadUnsafe(ref rg, (nuint)i);
-                var vp = Vector256.LoadUnsafe(ref rp, (nuint)i);
-                if (hasClip) u *= clip;
-                if (hasScale) u *= scale;
-                if (hasWd1) u += wd1 * vp;
-                var vm = b1 * Vector256.LoadUnsafe(ref rm, (nuint)i) + c1 * u;
-                var vv = b2 * Vector256.LoadUnsafe(ref rv, (nuint)i) + c2 * u * u;
-                u = (km * vm + kg * u) / (Vector256.Sqrt(vv + epsRoot) / sqrtBc2 + eps);
-                if (hasWd2) u += wd2 * vp;
-                vm.StoreUnsafe(ref rm, (nuint)i);
-                vv.StoreUnsafe(ref rv, (nuint)i);
-                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
-            }
-        }
-        for (; i < n; i++)
-        {
-            float u = Unsafe.Add(ref rg, i);
-            float sp = Unsafe.Add(ref rp, i);
-            if (hasClip) u *= k.Clip;
-            if (hasScale) u *= k.Scale;
-            if (hasWd1) u += k.Wd1 * sp;
-            ref float sm = ref Unsafe.Add(ref rm, i);
-            ref float sv = ref Unsafe.Add(ref rv, i);
-            sm = k.B1 * sm + k.C1 * u;
-            sv = k.B2 * sv + k.C2 * u * u;
-            u = (k.Km * sm + k.Kg * u) / (MathF.Sqrt(sv + k.EpsRoot) / k.SqrtBc2 + k.Eps);
-            if (hasWd2) u += k.Wd2 * sp;
-            Unsafe.Add(ref rp, i) = sp + u * k.Lr;
-        }
+        CheckLengths(g.Length, p.Length, m.Length, v.Length);
+        var loop = new AdamLoop(k, g, p, m, v);
+        Lanes.Run(ref loop);
     }
 
     /// <summary>
     /// Adam or AdamW with bfloat16 moments (<c>scale_by_adam_bf16</c>'s math: m and v widened, updated in float32, then
     /// rounded back; <c>u = Km·m / (√v/SqrtBc2 + Eps)</c>), with the same optional pre- and post-stages: 20 B/element.
     /// </summary>
-    public static unsafe void AdamBFloat16(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<ushort> m, Span<ushort> v)
+    public static void AdamBFloat16(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<ushort> m, Span<ushort> v)
     {
-        int n = g.Length;
-        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
-        if (m.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(m), n, m.Length);
-        if (v.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(v), n, v.Length);
-        ref float rg = ref MemoryMarshal.GetReference(g);
-        ref float rp = ref MemoryMarshal.GetReference(p);
-        ref ushort rm = ref MemoryMarshal.GetReference(m);
-        ref ushort rv = ref MemoryMarshal.GetReference(v);
-        bool hasClip = k.HasClip, hasScale = k.HasScale, hasWd1 = k.HasWd1, hasWd2 = k.HasWd2;
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 32)
-        {
-            Vector512<float> clip = Vector512.Create(k.Clip), scale = Vector512.Create(k.Scale), wd1 = Vector512.Create(k.Wd1), wd2 = Vector512.Create(k.Wd2);
-            Vector512<float> b1 = Vector512.Create(k.B1), c1 = Vector512.Create(k.C1), b2 = Vector512.Create(k.B2), c2 = Vector512.Create(k.C2);
-            Vector512<float> km = Vector512.Create(k.Km), sqrtBc2 = Vector512.Create(k.SqrtBc2), eps = Vector512.Create(k.Eps), lr = Vector512.Create(k.Lr);
-            fixed (float* ag = g, ap = p)
-            fixed (ushort* am = m, av = v)
-            for (; i <= n - 32; i += 32)
-            {
-                // The Adam kernel's prefetch, 1 KiB ahead on the float streams (and as many elements on the bf16 ones).
-                VectorMath.Prefetch(ag + i + AdamPrefetchDistance);
-                VectorMath.Prefetch(ag + i + AdamPrefetchDistance + 16);
-                VectorMath.Prefetch(ap + i + AdamPrefetchDistance);
-                VectorMath.Prefetch(ap + i + AdamPrefetchDistance + 16);
-                VectorMath.Prefetch((float*)(am + i + AdamPrefetchDistance));
-                VectorMath.Prefetch((float*)(av + i + AdamPrefetchDistance));
-                var (m0, m1) = BFloat16.Widen(Vector512.LoadUnsafe(ref rm, (nuint)i));
-                var (v0, v1) = BFloat16.Widen(Vector512.LoadUnsafe(ref rv, (nuint)i));
-                var u0 = Vector512.LoadUnsafe(ref rg, (nuint)i);
-                var u1 = Vector512.LoadUnsafe(ref rg, (nuint)(i + 16));
-                var p0 = Vector512.LoadUnsafe(ref rp, (nuint)i);
-                var p1 = Vector512.LoadUnsafe(ref rp, (nuint)(i + 16));
-                if (hasClip) (u0, u1) = (u0 * clip, u1 * clip);
-                if (hasScale) (u0, u1) = (u0 * scale, u1 * scale);
-                if (hasWd1) (u0, u1) = (u0 + wd1 * p0, u1 + wd1 * p1);
-                m0 = b1 * m0 + c1 * u0;
-                m1 = b1 * m1 + c1 * u1;
-                v0 = b2 * v0 + c2 * u0 * u0;
-                v1 = b2 * v1 + c2 * u1 * u1;
-                u0 = km * m0 / (Vector512.Sqrt(v0) / sqrtBc2 + eps);
-                u1 = km * m1 / (Vector512.Sqrt(v1) / sqrtBc2 + eps);
-                if (hasWd2) (u0, u1) = (u0 + wd2 * p0, u1 + wd2 * p1);
-                BFloat16.Narrow(m0, m1).StoreUnsafe(ref rm, (nuint)i);
-                BFloat16.Narrow(v0, v1).StoreUnsafe(ref rv, (nuint)i);
-                (p0 + u0 * lr).StoreUnsafe(ref rp, (nuint)i);
-                (p1 + u1 * lr).StoreUnsafe(ref rp, (nuint)(i + 16));
-            }
-        }
-        if (Vector256.IsHardwareAccelerated && n - i >= 16)
-        {
-            Vector256<float> clip = Vector256.Create(k.Clip), scale = Vector256.Create(k.Scale), wd1 = Vector256.Create(k.Wd1), wd2 = Vector256.Create(k.Wd2);
-            Vector256<float> b1 = Vector256.Create(k.B1), c1 = Vector256.Create(k.C1), b2 = Vector256.Create(k.B2), c2 = Vector256.Create(k.C2);
-            Vector256<float> km = Vector256.Create(k.Km), sqrtBc2 = Vector256.Create(k.SqrtBc2), eps = Vector256.Create(k.Eps), lr = Vector256.Create(k.Lr);
-            for (; i <= n - 16; i += 16)
-            {
-                var (m0, m1) = BFloat16.Widen(Vector256.LoadUnsafe(ref rm, (nuint)i));
-                var (v0, v1) = BFloat16.Widen(Vector256.LoadUnsafe(ref rv, (nuint)i));
-                var u0 = Vector256.LoadUnsafe(ref rg, (nuint)i);
-                var u1 = Vector256.LoadUnsafe(ref rg, (nuint)(i + 8));
-                var p0 = Vector256.LoadUnsafe(ref rp, (nuint)i);
-                var p1 = Vector256.LoadUnsafe(ref rp, (nuint)(i + 8));
-                if (hasClip) (u0, u1) = (u0 * clip, u1 * clip);
-                if (hasScale) (u0, u1) = (u0 * scale, u1 * scale);
-                if (hasWd1) (u0, u1) = (u0 + wd1 * p0, u1 + wd1 * p1);
-                m0 = b1 * m0 + c1 * u0;
-                m1 = b1 * m1 + c1 * u1;
-                v0 = b2 * v0 + c2 * u0 * u0;
-                v1 = b2 * v1 + c2 * u1 * u1;
-                u0 = km * m0 / (Vector256.Sqrt(v0) / sqrtBc2 + eps);
-                u1 = km * m1 / (Vector256.Sqrt(v1) / sqrtBc2 + eps);
-                if (hasWd2) (u0, u1) = (u0 + wd2 * p0, u1 + wd2 * p1);
-                BFloat16.Narrow(m0, m1).StoreUnsafe(ref rm, (nuint)i);
-                BFloat16.Narrow(v0, v1).StoreUnsafe(ref rv, (nuint)i);
-                (p0 + u0 * lr).StoreUnsafe(ref rp, (nuint)i);
-                (p1 + u1 * lr).StoreUnsafe(ref rp, (nuint)(i + 8));
-            }
-        }
-        for (; i < n; i++)
-        {
-            float u = Unsafe.Add(ref rg, i);
-            float sp = Unsafe.Add(ref rp, i);
-            if (hasClip) u *= k.Clip;
-            if (hasScale) u *= k.Scale;
-            if (hasWd1) u += k.Wd1 * sp;
-            ref ushort sm = ref Unsafe.Add(ref rm, i);
-            ref ushort sv = ref Unsafe.Add(ref rv, i);
-            float mi = k.B1 * BFloat16.ToSingle(sm) + k.C1 * u;
-            float vi = k.B2 * BFloat16.ToSingle(sv) + k.C2 * u * u;
-            u = k.Km * mi / (MathF.Sqrt(vi) / k.SqrtBc2 + k.Eps);
-            if (hasWd2) u += k.Wd2 * sp;
-            sm = BFloat16.FromSingle(mi);
-            sv = BFloat16.FromSingle(vi);
-            Unsafe.Add(ref rp, i) = sp + u * k.Lr;
-        }
+        CheckLengths(g.Length, p.Length, m.Length, v.Length);
+        var loop = new AdamBFloat16Loop(k, g, p, m, v);
+        Lanes.Run(ref loop);
     }
 
     /// <summary>SGD with momentum (PyTorch's buffer semantics, optional Nesterov and coupled decay): 20 B/element.</summary>
     public static void Momentum(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> b)
     {
-        int n = g.Length;
-        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
-        if (b.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(b), n, b.Length);
-        ref float rg = ref MemoryMarshal.GetReference(g);
-        ref float rp = ref MemoryMarshal.GetReference(p);
-        ref float rb = ref MemoryMarshal.GetReference(b);
-        bool hasClip = k.HasClip, hasScale = k.HasScale, hasWd1 = k.HasWd1, hasWd2 = k.HasWd2, first = k.First, nesterov = k.Nesterov;
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            Vector512<float> clip = Vector512.Create(k.Clip), scale = Vector512.Create(k.Scale), wd1 = Vector512.Create(k.Wd1), wd2 = Vector512.Create(k.Wd2);
-            Vector512<float> decay = Vector512.Create(k.Decay), gain = Vector512.Create(k.Gain), lr = Vector512.Create(k.Lr);
-            for (; i <= n - 16; i += 16)
-            {
-                var u = Vector512.LoadUnsafe(ref rg, (nuint)i);
-                var vp = Vector512.LoadUnsafe(ref rp, (nuint)i);
-                if (hasClip) u *= clip;
-                if (hasScale) u *= scale;
-                if (hasWd1) u += wd1 * vp;
-                var vb = first ? u : Vector512.LoadUnsafe(ref rb, (nuint)i) * decay + gain * u;
-                vb.StoreUnsafe(ref rb, (nuint)i);
-                u = nesterov ? u + decay * vb : vb;
-                if (hasWd2) u += wd2 * vp;
-                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated && n - i >= 8)
-        {
-            Vector256<float> clip = Vector256.Create(k.Clip), scale = Vector256.Create(k.Scale), wd1 = Vector256.Create(k.Wd1), wd2 = Vector256.Create(k.Wd2);
-            Vector256<float> decay = Vector256.Create(k.Decay), gain = Vector256.Create(k.Gain), lr = Vector256.Create(k.Lr);
-            for (; i <= n - 8; i += 8)
-            {
-                var u = Vector256.LoadUnsafe(ref rg, (nuint)i);
-                var vp = Vector256.LoadUnsafe(ref rp, (nuint)i);
-                if (hasClip) u *= clip;
-                if (hasScale) u *= scale;
-                if (hasWd1) u += wd1 * vp;
-                var vb = first ? u : Vector256.LoadUnsafe(ref rb, (nuint)i) * decay + gain * u;
-                vb.StoreUnsafe(ref rb, (nuint)i);
-                u = nesterov ? u + decay * vb : vb;
-                if (hasWd2) u += wd2 * vp;
-                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
-            }
-        }
-        for (; i < n; i++)
-        {
-            float u = Unsafe.Add(ref rg, i);
-            float sp = Unsafe.Add(ref rp, i);
-            if (hasClip) u *= k.Clip;
-            if (hasScale) u *= k.Scale;
-            if (hasWd1) u += k.Wd1 * sp;
-            ref float sb = ref Unsafe.Add(ref rb, i);
-            sb = first ? u : sb * k.Decay + k.Gain * u;
-            u = nesterov ? u + k.Decay * sb : sb;
-            if (hasWd2) u += k.Wd2 * sp;
-            Unsafe.Add(ref rp, i) = sp + u * k.Lr;
-        }
+        if (p.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(p), g.Length, p.Length);
+        if (b.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(b), g.Length, b.Length);
+        var loop = new MomentumLoop(k, g, p, b);
+        Lanes.Run(ref loop);
     }
 
     /// <summary>Plain SGD (optional clip, scale and coupled decay): 12 B/element.</summary>
     public static void Plain(in ChainScalars k, ReadOnlySpan<float> g, Span<float> p)
     {
-        int n = g.Length;
-        if (p.Length != n) ThrowHelper.ThrowLengthMismatch(nameof(p), n, p.Length);
-        ref float rg = ref MemoryMarshal.GetReference(g);
-        ref float rp = ref MemoryMarshal.GetReference(p);
-        bool hasClip = k.HasClip, hasScale = k.HasScale, hasWd1 = k.HasWd1, hasWd2 = k.HasWd2;
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        if (p.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(p), g.Length, p.Length);
+        var loop = new PlainLoop(k, g, p);
+        Lanes.Run(ref loop);
+    }
+
+    /// <summary>Throws unless θ and both moments have the gradient's length.</summary>
+    private static void CheckLengths(int g, int p, int m, int v)
+    {
+        if (p != g) ThrowHelper.ThrowLengthMismatch(nameof(p), g, p);
+        if (m != g) ThrowHelper.ThrowLengthMismatch(nameof(m), g, m);
+        if (v != g) ThrowHelper.ThrowLengthMismatch(nameof(v), g, v);
+    }
+
+    /// <summary>
+    /// Whether the iteration at element <paramref name="i"/> starts a new 64-byte line of a stream holding
+    /// <paramref name="perLine"/> elements per line (every iteration when a vector spans a line or more): the kernels
+    /// prefetch each stream once per line. The scalar lane does not prefetch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AtLine<TV>(int i, int perLine) where TV : struct, ILanes<TV> =>
+        TV.Count > 1 && (TV.Count >= perLine || (i & (perLine - 1)) == 0);
+
+    /// <summary>
+    /// The optional stages around the core, with this step's scalars broadcast once per loop: clip, scale and coupled
+    /// weight decay before it; decoupled weight decay and the learning rate after it.
+    /// </summary>
+    private readonly struct Stages<TV>(in ChainScalars k) where TV : struct, ILanes<TV>
+    {
+        private readonly TV _clip = TV.Create(k.Clip), _scale = TV.Create(k.Scale), _wd1 = TV.Create(k.Wd1), _wd2 = TV.Create(k.Wd2), _lr = TV.Create(k.Lr);
+        private readonly bool _hasClip = k.HasClip, _hasScale = k.HasScale, _hasWd1 = k.HasWd1, _hasWd2 = k.HasWd2;
+
+        /// <summary><c>u·Clip</c>, <c>u·Scale</c>, <c>u + Wd1·θ</c>, each where present.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TV Before(TV u, TV p)
         {
-            Vector512<float> clip = Vector512.Create(k.Clip), scale = Vector512.Create(k.Scale), wd1 = Vector512.Create(k.Wd1), wd2 = Vector512.Create(k.Wd2);
-            Vector512<float> lr = Vector512.Create(k.Lr);
-            for (; i <= n - 16; i += 16)
-            {
-                var u = Vector512.LoadUnsafe(ref rg, (nuint)i);
-                var vp = Vector512.LoadUnsafe(ref rp, (nuint)i);
-                if (hasClip) u *= clip;
-                if (hasScale) u *= scale;
-                if (hasWd1) u += wd1 * vp;
-                if (hasWd2) u += wd2 * vp;
-                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
-            }
+            if (_hasClip) u *= _clip;
+            if (_hasScale) u *= _scale;
+            if (_hasWd1) u += _wd1 * p;
+            return u;
         }
-        if (Vector256.IsHardwareAccelerated && n - i >= 8)
+
+        /// <summary><c>u + Wd2·θ</c> where present, then the new <c>θ + u·Lr</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TV After(TV u, TV p)
         {
-            Vector256<float> clip = Vector256.Create(k.Clip), scale = Vector256.Create(k.Scale), wd1 = Vector256.Create(k.Wd1), wd2 = Vector256.Create(k.Wd2);
-            Vector256<float> lr = Vector256.Create(k.Lr);
-            for (; i <= n - 8; i += 8)
-            {
-                var u = Vector256.LoadUnsafe(ref rg, (nuint)i);
-                var vp = Vector256.LoadUnsafe(ref rp, (nuint)i);
-                if (hasClip) u *= clip;
-                if (hasScale) u *= scale;
-                if (hasWd1) u += wd1 * vp;
-                if (hasWd2) u += wd2 * vp;
-                (vp + u * lr).StoreUnsafe(ref rp, (nuint)i);
-            }
+            if (_hasWd2) u += _wd2 * p;
+            return p + u * _lr;
         }
-        for (; i < n; i++)
+    }
+
+    internal readonly ref struct AdamLoop(ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> m, Span<float> v) : ILaneLoop
+    {
+        private readonly ChainScalars _k = k;
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly Span<float> _p = p, _m = m, _v = v;
+
+        public unsafe int Run<TV>(int start) where TV : struct, ILanes<TV>
         {
-            float u = Unsafe.Add(ref rg, i);
-            float sp = Unsafe.Add(ref rp, i);
-            if (hasClip) u *= k.Clip;
-            if (hasScale) u *= k.Scale;
-            if (hasWd1) u += k.Wd1 * sp;
-            if (hasWd2) u += k.Wd2 * sp;
-            Unsafe.Add(ref rp, i) = sp + u * k.Lr;
+            ref readonly ChainScalars k = ref _k;
+            var stages = new Stages<TV>(in k);
+            TV b1 = TV.Create(k.B1), c1 = TV.Create(k.C1), b2 = TV.Create(k.B2), c2 = TV.Create(k.C2);
+            TV km = TV.Create(k.Km), kg = TV.Create(k.Kg), sqrtBc2 = TV.Create(k.SqrtBc2), epsRoot = TV.Create(k.EpsRoot), eps = TV.Create(k.Eps);
+            int i = start, n = _g.Length;
+            // Pinned raw addresses for the prefetches, which reach past the end of the arrays (a managed reference must
+            // not point outside its object).
+            fixed (float* rg = _g, rp = _p, rm = _m, rv = _v)
+            for (; i <= n - TV.Count; i += TV.Count)
+            {
+                if (AtLine<TV>(i, 16))
+                {
+                    VectorMath.Prefetch(rg + i + AdamPrefetchDistance);
+                    VectorMath.Prefetch(rp + i + AdamPrefetchDistance);
+                    VectorMath.Prefetch(rm + i + AdamPrefetchDistance);
+                    VectorMath.Prefetch(rv + i + AdamPrefetchDistance);
+                }
+                var p = TV.Load(ref *rp, (nuint)i);
+                var u = stages.Before(TV.Load(ref *rg, (nuint)i), p);
+                var m = b1 * TV.Load(ref *rm, (nuint)i) + c1 * u;
+                var v = b2 * TV.Load(ref *rv, (nuint)i) + c2 * u * u;
+                u = (km * m + kg * u) / (TV.Sqrt(v + epsRoot) / sqrtBc2 + eps);
+                m.Store(ref *rm, (nuint)i);
+                v.Store(ref *rv, (nuint)i);
+                stages.After(u, p).Store(ref *rp, (nuint)i);
+            }
+            return i;
+        }
+    }
+
+    internal readonly ref struct AdamBFloat16Loop(ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<ushort> m, Span<ushort> v) : ILaneLoop
+    {
+        private readonly ChainScalars _k = k;
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly Span<float> _p = p;
+        private readonly Span<ushort> _m = m, _v = v;
+
+        public unsafe int Run<TV>(int start) where TV : struct, ILanes<TV>
+        {
+            ref readonly ChainScalars k = ref _k;
+            var stages = new Stages<TV>(in k);
+            TV b1 = TV.Create(k.B1), c1 = TV.Create(k.C1), b2 = TV.Create(k.B2), c2 = TV.Create(k.C2);
+            TV km = TV.Create(k.Km), sqrtBc2 = TV.Create(k.SqrtBc2), eps = TV.Create(k.Eps);
+            int i = start, n = _g.Length;
+            fixed (float* rg = _g, rp = _p)
+            fixed (ushort* rm = _m, rv = _v)
+            for (; i <= n - TV.Count; i += TV.Count)
+            {
+                // The Adam kernel's prefetch, as many elements ahead on the bf16 streams (a line holds 32 of them).
+                if (AtLine<TV>(i, 16))
+                {
+                    VectorMath.Prefetch(rg + i + AdamPrefetchDistance);
+                    VectorMath.Prefetch(rp + i + AdamPrefetchDistance);
+                }
+                if (AtLine<TV>(i, 32))
+                {
+                    VectorMath.Prefetch((float*)(rm + i + AdamPrefetchDistance));
+                    VectorMath.Prefetch((float*)(rv + i + AdamPrefetchDistance));
+                }
+                var p = TV.Load(ref *rp, (nuint)i);
+                var u = stages.Before(TV.Load(ref *rg, (nuint)i), p);
+                var m = b1 * TV.LoadBFloat16(ref *rm, (nuint)i) + c1 * u;
+                var v = b2 * TV.LoadBFloat16(ref *rv, (nuint)i) + c2 * u * u;
+                u = km * m / (TV.Sqrt(v) / sqrtBc2 + eps);
+                m.StoreBFloat16(ref *rm, (nuint)i);
+                v.StoreBFloat16(ref *rv, (nuint)i);
+                stages.After(u, p).Store(ref *rp, (nuint)i);
+            }
+            return i;
+        }
+    }
+
+    internal readonly ref struct MomentumLoop(ChainScalars k, ReadOnlySpan<float> g, Span<float> p, Span<float> b) : ILaneLoop
+    {
+        private readonly ChainScalars _k = k;
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly Span<float> _p = p, _b = b;
+
+        public int Run<TV>(int start) where TV : struct, ILanes<TV>
+        {
+            ref readonly ChainScalars k = ref _k;
+            var stages = new Stages<TV>(in k);
+            ref float rg = ref MemoryMarshal.GetReference(_g);
+            ref float rp = ref MemoryMarshal.GetReference(_p);
+            ref float rb = ref MemoryMarshal.GetReference(_b);
+            TV decay = TV.Create(k.Decay), gain = TV.Create(k.Gain);
+            bool first = k.First, nesterov = k.Nesterov;
+            int i = start, n = _g.Length;
+            for (; i <= n - TV.Count; i += TV.Count)
+            {
+                var p = TV.Load(ref rp, (nuint)i);
+                var u = stages.Before(TV.Load(ref rg, (nuint)i), p);
+                var b = first ? u : TV.Load(ref rb, (nuint)i) * decay + gain * u;
+                b.Store(ref rb, (nuint)i);
+                u = nesterov ? u + decay * b : b;
+                stages.After(u, p).Store(ref rp, (nuint)i);
+            }
+            return i;
+        }
+    }
+
+    internal readonly ref struct PlainLoop(ChainScalars k, ReadOnlySpan<float> g, Span<float> p) : ILaneLoop
+    {
+        private readonly ChainScalars _k = k;
+        private readonly ReadOnlySpan<float> _g = g;
+        private readonly Span<float> _p = p;
+
+        public int Run<TV>(int start) where TV : struct, ILanes<TV>
+        {
+            ref readonly ChainScalars k = ref _k;
+            var stages = new Stages<TV>(in k);
+            ref float rg = ref MemoryMarshal.GetReference(_g);
+            ref float rp = ref MemoryMarshal.GetReference(_p);
+            int i = start, n = _g.Length;
+            for (; i <= n - TV.Count; i += TV.Count)
+            {
+                var p = TV.Load(ref rp, (nuint)i);
+                stages.After(stages.Before(TV.Load(ref rg, (nuint)i), p), p).Store(ref rp, (nuint)i);
+            }
+            return i;
         }
     }
 }

@@ -6,8 +6,8 @@ using System.Runtime.Intrinsics.X86;
 namespace Momentum.Kernels;
 
 /// <summary>
-/// Small vectorized loops shared by the transformations: the widest vector first (Vector512, then Vector256), then a
-/// scalar tail that performs the same operations in the same order, so every path gives identical bits. No FMA.
+/// Small vectorized loops shared by the transformations and the engine, each written once over lanes
+/// (<see cref="Lanes"/>), so every path gives identical bits. No FMA.
 /// </summary>
 internal static class VectorMath
 {
@@ -28,59 +28,20 @@ internal static class VectorMath
     }
 
     /// <summary><c>x[i] *= s</c>.</summary>
-    public static void Scale(Span<float> x, float s)
-    {
-        ref float r = ref MemoryMarshal.GetReference(x);
-        int i = 0, n = x.Length;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vs = Vector512.Create(s);
-            for (; i <= n - 16; i += 16) Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref r, (nuint)i) * vs, ref r, (nuint)i);
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vs = Vector256.Create(s);
-            for (; i <= n - 8; i += 8) Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref r, (nuint)i) * vs, ref r, (nuint)i);
-        }
-        for (; i < n; i++) Unsafe.Add(ref r, i) *= s;
-    }
+    public static void Scale(Span<float> x, float s) => ElementwiseLoop.Run(new ScaleOperator(s), x, x);
 
     /// <summary><c>x[i] += s·y[i]</c> (the product rounded, then the sum).</summary>
     public static void AddScaled(Span<float> x, ReadOnlySpan<float> y, float s)
     {
         if (y.Length != x.Length) ThrowHelper.ThrowLengthMismatch(nameof(y), x.Length, y.Length);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        int i = 0, n = x.Length;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vs = Vector512.Create(s);
-            for (; i <= n - 16; i += 16)
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref rx, (nuint)i) + vs * Vector512.LoadUnsafe(ref ry, (nuint)i), ref rx, (nuint)i);
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vs = Vector256.Create(s);
-            for (; i <= n - 8; i += 8)
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref rx, (nuint)i) + vs * Vector256.LoadUnsafe(ref ry, (nuint)i), ref rx, (nuint)i);
-        }
-        for (; i < n; i++) Unsafe.Add(ref rx, i) += s * Unsafe.Add(ref ry, i);
+        ElementwiseLoop.Run(new AddScaledOperator(s), x, y);
     }
 
     /// <summary><c>x[i] += y[i]</c>.</summary>
     public static void Add(Span<float> x, ReadOnlySpan<float> y)
     {
         if (y.Length != x.Length) ThrowHelper.ThrowLengthMismatch(nameof(y), x.Length, y.Length);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        int i = 0, n = x.Length;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - 16; i += 16)
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref rx, (nuint)i) + Vector512.LoadUnsafe(ref ry, (nuint)i), ref rx, (nuint)i);
-        if (Vector256.IsHardwareAccelerated)
-            for (; i <= n - 8; i += 8)
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref rx, (nuint)i) + Vector256.LoadUnsafe(ref ry, (nuint)i), ref rx, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref rx, i) += Unsafe.Add(ref ry, i);
+        ElementwiseLoop.Run(default(AddOperator), x, y);
     }
 
     /// <summary><c>x[i] = clamp(x[i], lo, hi)</c>; NaN stays NaN.</summary>
@@ -103,74 +64,38 @@ internal static class VectorMath
     /// Thirty-two independent running sums keep the loop limited by memory rather than by the latency of the adds
     /// (eight lanes held one core to about 33 GB/s even in cache; docs/PERFORMANCE.md).
     /// </summary>
-    public static unsafe double SumOfSquares(ReadOnlySpan<float> x)
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        if (SquareSums512.IsHardwareAccelerated) return SumOfSquares<SquareSums512>(x);
+        if (SquareSums256.IsHardwareAccelerated) return SumOfSquares<SquareSums256>(x);
+        if (SquareSums128.IsHardwareAccelerated) return SumOfSquares<SquareSums128>(x);
+        return SumOfSquares<SquareSums1>(x);
+    }
+
+    /// <summary><see cref="SumOfSquares(ReadOnlySpan{float})"/> with the running sums held in <typeparamref name="TS"/>,
+    /// accelerated or not (tests call it with every width).</summary>
+    internal static unsafe double SumOfSquares<TS>(ReadOnlySpan<float> x) where TS : struct, ISquareSums<TS>
     {
         ref float r = ref MemoryMarshal.GetReference(x);
         int i = 0, n = x.Length;
+        // Sums k hold lanes 8k..8k+7.
+        TS s0 = default, s1 = default, s2 = default, s3 = default;
+        fixed (float* px = x)
+        for (; i <= n - SumLanes; i += SumLanes)
+        {
+            Prefetch(px + i + PrefetchDistance);
+            Prefetch(px + i + PrefetchDistance + 16);
+            s0 = s0.AddSquares(ref r, (nuint)i);
+            s1 = s1.AddSquares(ref r, (nuint)(i + 8));
+            s2 = s2.AddSquares(ref r, (nuint)(i + 16));
+            s3 = s3.AddSquares(ref r, (nuint)(i + 24));
+        }
         Span<double> lanes = stackalloc double[SumLanes];
         ref double lane = ref MemoryMarshal.GetReference(lanes);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            // Accumulator k holds lanes 8k..8k+7.
-            var a0 = Vector512<double>.Zero;
-            var a1 = Vector512<double>.Zero;
-            var a2 = Vector512<double>.Zero;
-            var a3 = Vector512<double>.Zero;
-            fixed (float* px = x)
-            for (; i <= n - SumLanes; i += SumLanes)
-            {
-                Prefetch(px + i + PrefetchDistance);
-                Prefetch(px + i + PrefetchDistance + 16);
-                var (l0, h0) = Vector512.Widen(Vector512.LoadUnsafe(ref r, (nuint)i));
-                var (l1, h1) = Vector512.Widen(Vector512.LoadUnsafe(ref r, (nuint)(i + 16)));
-                a0 += l0 * l0;
-                a1 += h0 * h0;
-                a2 += l1 * l1;
-                a3 += h1 * h1;
-            }
-            a0.StoreUnsafe(ref lane, 0);
-            a1.StoreUnsafe(ref lane, 8);
-            a2.StoreUnsafe(ref lane, 16);
-            a3.StoreUnsafe(ref lane, 24);
-        }
-        else
-        {
-            // Accumulator k holds lanes 4k..4k+3 (Vector256 is emulated where the hardware lacks it: same bits).
-            var a0 = Vector256<double>.Zero;
-            var a1 = Vector256<double>.Zero;
-            var a2 = Vector256<double>.Zero;
-            var a3 = Vector256<double>.Zero;
-            var a4 = Vector256<double>.Zero;
-            var a5 = Vector256<double>.Zero;
-            var a6 = Vector256<double>.Zero;
-            var a7 = Vector256<double>.Zero;
-            fixed (float* px = x)
-            for (; i <= n - SumLanes; i += SumLanes)
-            {
-                Prefetch(px + i + PrefetchDistance);
-                Prefetch(px + i + PrefetchDistance + 16);
-                var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
-                var (l1, h1) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)(i + 8)));
-                var (l2, h2) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)(i + 16)));
-                var (l3, h3) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)(i + 24)));
-                a0 += l0 * l0;
-                a1 += h0 * h0;
-                a2 += l1 * l1;
-                a3 += h1 * h1;
-                a4 += l2 * l2;
-                a5 += h2 * h2;
-                a6 += l3 * l3;
-                a7 += h3 * h3;
-            }
-            a0.StoreUnsafe(ref lane, 0);
-            a1.StoreUnsafe(ref lane, 4);
-            a2.StoreUnsafe(ref lane, 8);
-            a3.StoreUnsafe(ref lane, 12);
-            a4.StoreUnsafe(ref lane, 16);
-            a5.StoreUnsafe(ref lane, 20);
-            a6.StoreUnsafe(ref lane, 24);
-            a7.StoreUnsafe(ref lane, 28);
-        }
+        s0.Store(ref lane, 0);
+        s1.Store(ref lane, 8);
+        s2.Store(ref lane, 16);
+        s3.Store(ref lane, 24);
         double sum = 0;
         for (int k = 0; k < SumLanes; k++) sum += lanes[k];
         for (; i < n; i++)
@@ -182,47 +107,70 @@ internal static class VectorMath
     }
 
     /// <summary>Returns the index of the first element that is NaN or infinite, or -1.</summary>
-    public static unsafe int IndexOfNonFinite(ReadOnlySpan<float> x)
+    public static int IndexOfNonFinite(ReadOnlySpan<float> x)
     {
-        ref float r = ref MemoryMarshal.GetReference(x);
-        int i = 0, n = x.Length;
-        // x − x is 0 for finite x and NaN for NaN or ±∞. Four vectors are tested at once (one branch per 256 bytes);
-        // when a group fails, the narrower loops below find the element.
-        fixed (float* px = x)
+        var loop = new NonFiniteLoop(x);
+        int i = Lanes.Run(ref loop);
+        return i < x.Length ? i : -1;
+    }
+
+    /// <summary>
+    /// Stops at the first group that holds a NaN or ±∞: x − x is 0 for finite x and NaN for NaN or ±∞. Four vectors are
+    /// tested at once (one branch per four vectors); when a group fails, single vectors, then narrower lanes, close in on
+    /// the element, and the scalar lane stops exactly at it.
+    /// </summary>
+    internal readonly ref struct NonFiniteLoop(ReadOnlySpan<float> x) : ILaneLoop
+    {
+        private readonly ReadOnlySpan<float> _x = x;
+
+        public unsafe int Run<TV>(int start) where TV : struct, ILanes<TV>
         {
-            if (Vector512.IsHardwareAccelerated)
+            ref float r = ref MemoryMarshal.GetReference(_x);
+            int i = start, n = _x.Length, c = TV.Count;
+            var zero = TV.Create(0f);
+            fixed (float* px = _x)
             {
-                for (; i <= n - 64; i += 64)
+                for (; i <= n - 4 * c; i += 4 * c)
                 {
-                    for (int line = 0; line < 64; line += 16) Prefetch(px + i + PrefetchDistance + line);
-                    var a = Vector512.LoadUnsafe(ref r, (nuint)i);
-                    var b = Vector512.LoadUnsafe(ref r, (nuint)(i + 16));
-                    var c = Vector512.LoadUnsafe(ref r, (nuint)(i + 32));
-                    var d = Vector512.LoadUnsafe(ref r, (nuint)(i + 48));
-                    if (!Vector512.EqualsAll((a - a + (b - b)) + (c - c + (d - d)), Vector512<float>.Zero)) break;
+                    if (c > 1)
+                        for (int line = 0; line < 4 * c; line += 16) Prefetch(px + i + PrefetchDistance + line);
+                    var a = TV.Load(ref r, (nuint)i);
+                    var b = TV.Load(ref r, (nuint)(i + c));
+                    var d = TV.Load(ref r, (nuint)(i + 2 * c));
+                    var e = TV.Load(ref r, (nuint)(i + 3 * c));
+                    if (!TV.EqualsAll((a - a + (b - b)) + (d - d + (e - e)), zero)) break;
                 }
             }
-            if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - c; i += c)
             {
-                for (; i <= n - 32; i += 32)
-                {
-                    Prefetch(px + i + PrefetchDistance);
-                    Prefetch(px + i + PrefetchDistance + 16);
-                    var a = Vector256.LoadUnsafe(ref r, (nuint)i);
-                    var b = Vector256.LoadUnsafe(ref r, (nuint)(i + 8));
-                    var c = Vector256.LoadUnsafe(ref r, (nuint)(i + 16));
-                    var d = Vector256.LoadUnsafe(ref r, (nuint)(i + 24));
-                    if (!Vector256.EqualsAll((a - a + (b - b)) + (c - c + (d - d)), Vector256<float>.Zero)) break;
-                }
-                for (; i <= n - 8; i += 8)
-                {
-                    var v = Vector256.LoadUnsafe(ref r, (nuint)i);
-                    if (!Vector256.EqualsAll(v - v, Vector256<float>.Zero)) break;
-                }
+                var v = TV.Load(ref r, (nuint)i);
+                if (!TV.EqualsAll(v - v, zero)) break;
             }
+            return i;
         }
-        for (; i < n; i++)
-            if (!float.IsFinite(Unsafe.Add(ref r, i))) return i;
-        return -1;
+    }
+
+    /// <summary><c>u·s</c>.</summary>
+    internal readonly struct ScaleOperator(float s) : IElementwiseOperator
+    {
+        public static int States => 0;
+
+        public TV Invoke<TV>(TV u, TV p, ref TV a, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV> => u * TV.Create(s);
+    }
+
+    /// <summary><c>u + s·p</c>.</summary>
+    internal readonly struct AddScaledOperator(float s) : IElementwiseOperator
+    {
+        public static int States => 0;
+
+        public TV Invoke<TV>(TV u, TV p, ref TV a, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV> => u + TV.Create(s) * p;
+    }
+
+    /// <summary><c>u + p</c>.</summary>
+    internal readonly struct AddOperator : IElementwiseOperator
+    {
+        public static int States => 0;
+
+        public TV Invoke<TV>(TV u, TV p, ref TV a, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV> => u + p;
     }
 }

@@ -19,4 +19,13 @@ public static partial class Optimizers
     /// <summary>The chain with the nulls (absent optional steps) left out.</summary>
     internal static GradientTransformation ChainOf(params GradientTransformation?[] parts) =>
         Transforms.Chain([.. parts.Where(p => p is not null)!]);
+
+    /// <summary>Decoupled weight decay for the Optax aliases: omitted when the decay is the constant 0.</summary>
+    internal static GradientTransformation? DecoupledDecay(Schedule weightDecay, Func<Parameter, bool>? mask)
+    {
+        ArgumentNullException.ThrowIfNull(weightDecay, "weight_decay");
+        if (weightDecay.IsConstant && weightDecay.Evaluate(0) == 0) return null;
+        Schedule.Validate(weightDecay, "weight_decay", v => v >= 0, "weight_decay value");
+        return Transforms.AddDecayedWeights(weightDecay, mask);
+    }
 }

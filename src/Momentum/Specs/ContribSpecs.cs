@@ -16,131 +16,39 @@ internal static class ContribSpecs
 
     private static void RegisterOptimizers(SpecRegistry r)
     {
-        r.Register("adopt", "optax.contrib.adopt(learning_rate, b1=0.9, b2=0.9999, eps=1e-6, nesterov=false, use_clipping=true)", a =>
-            Optimizers.Adopt(new AdoptOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, null),
-                B1 = a.Number("b1", 0.9),
-                B2 = a.Number("b2", 0.9999),
-                Epsilon = a.Number("eps", 1e-6),
-                Nesterov = a.Bool("nesterov", false),
-                UseClipping = a.Bool("use_clipping", true),
-            }));
-        r.Register("ademamix", "optax.contrib.ademamix(learning_rate, b1=0.9, b2=0.999, b3=0.9999, alpha=5.0, eps=1e-8, eps_root=0, weight_decay=0)", a =>
-            Optimizers.Ademamix(new AdemamixOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, null),
-                B1 = a.Number("b1", 0.9),
-                B2 = a.Number("b2", 0.999),
-                B3 = a.Schedule("b3", 0.9999),
-                Alpha = a.Schedule("alpha", 5.0),
-                Epsilon = a.Number("eps", 1e-8),
-                EpsilonRoot = a.Number("eps_root", 0),
-                WeightDecay = a.Schedule("weight_decay", 0),
-            }));
-        r.Register("simplified_ademamix", "optax.contrib.simplified_ademamix(learning_rate, b1=0.99, b2=0.95, alpha=0, eps=1e-8, eps_root=0, weight_decay=0)", a =>
-            Optimizers.SimplifiedAdemamix(new SimplifiedAdemamixOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, null),
-                B1 = a.Number("b1", 0.99),
-                B2 = a.Number("b2", 0.95),
-                Alpha = a.Number("alpha", 0),
-                Epsilon = a.Number("eps", 1e-8),
-                EpsilonRoot = a.Number("eps_root", 0),
-                WeightDecay = a.Schedule("weight_decay", 0),
-            }));
-        r.Register("schedule_free_sgd", "optax.contrib.schedule_free_sgd(learning_rate=1.0, warmup_steps=none, b1=0.9, weight_decay=none, weight_lr_power=2)", a =>
-            Optimizers.ScheduleFreeSgd(new ScheduleFreeSgdOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, 1.0),
-                WarmupSteps = OptionalInt(a, "warmup_steps"),
-                B1 = a.Number("b1", 0.9),
-                WeightDecay = a.OptionalNumber("weight_decay"),
-                WeightLrPower = a.Number("weight_lr_power", 2.0),
-            }));
-        r.Register("schedule_free_adamw", "optax.contrib.schedule_free_adamw(learning_rate=0.0025, warmup_steps=none, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0, weight_lr_power=2)", a =>
-            Optimizers.ScheduleFreeAdamW(new ScheduleFreeAdamWOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, 0.0025),
-                WarmupSteps = OptionalInt(a, "warmup_steps"),
-                B1 = a.Number("b1", 0.9),
-                B2 = a.Number("b2", 0.999),
-                Epsilon = a.Number("eps", 1e-8),
-                WeightDecay = a.Number("weight_decay", 0),
-                WeightLrPower = a.Number("weight_lr_power", 2.0),
-            }));
+        r.Register<AdoptOptions>("adopt", "optax.contrib.adopt", "adopt(learning_rate=0.01, b1=0.8, nesterov=true)", Optimizers.Adopt);
+        r.Register<AdemamixOptions>("ademamix", "optax.contrib.ademamix", "ademamix(learning_rate=0.01, b3=0.99, alpha=3, weight_decay=0.01)", Optimizers.Ademamix);
+        r.Register<SimplifiedAdemamixOptions>("simplified_ademamix", "optax.contrib.simplified_ademamix", "simplified_ademamix(learning_rate=0.01, alpha=2, weight_decay=0.01)", Optimizers.SimplifiedAdemamix);
+        r.Register<ScheduleFreeSgdOptions>("schedule_free_sgd", "optax.contrib.schedule_free_sgd", "schedule_free_sgd(learning_rate=0.5, warmup_steps=2, b1=0.8, weight_decay=0.01)", Optimizers.ScheduleFreeSgd);
+        r.Register<ScheduleFreeAdamWOptions>("schedule_free_adamw", "optax.contrib.schedule_free_adamw", "schedule_free_adamw(learning_rate=0.01, warmup_steps=2, b1=0.8, weight_decay=0.01)", Optimizers.ScheduleFreeAdamW);
     }
 
     private static void RegisterLearningRateFree(SpecRegistry r)
     {
-        r.Register("dadapt_adamw", "optax.contrib.dadapt_adamw(learning_rate=1.0, betas=(0.9, 0.999), eps=1e-8, estim_lr0=1e-6, weight_decay=0)", a =>
+        r.Register<DAdaptAdamWOptions>("dadapt_adamw", "optax.contrib.dadapt_adamw", "dadapt_adamw(learning_rate=1.0, betas=(0.8, 0.99), estim_lr0=1e-5, weight_decay=0.01)", o => Optimizers.DAdaptAdamW(o));
+        r.Register<ProdigyOptions>("prodigy", "optax.contrib.prodigy", "prodigy(learning_rate=1.0, betas=(0.8, 0.99), estim_lr0=1e-5, weight_decay=0.01)", o => Optimizers.Prodigy(o));
+        r.Register<DogOptions>("dog", "optax.contrib.dog", "dog(learning_rate=1.0, init_step=('heuristic', 1e-5), weight_decay=0.01)", (a, o) =>
         {
-            var betas = a.Numbers("betas", [0.9, 0.999]);
-            return Optimizers.DAdaptAdamW(new DAdaptAdamWOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, 1.0),
-                Beta1 = betas[0],
-                Beta2 = betas[1],
-                Epsilon = a.Number("eps", 1e-8),
-                EstimLr0 = a.Number("estim_lr0", 1e-6),
-                WeightDecay = a.Number("weight_decay", 0),
-            });
+            var (kind, value) = InitStep(a, o.InitStep, o.InitStepValue);
+            return Optimizers.Dog(o with { InitStep = kind, InitStepValue = value });
         });
-        r.Register("prodigy", "optax.contrib.prodigy(learning_rate=1.0, betas=(0.9, 0.999), beta3=none, eps=1e-8, estim_lr0=1e-6, estim_lr_coef=1, weight_decay=0)", a =>
-        {
-            var betas = a.Numbers("betas", [0.9, 0.999]);
-            return Optimizers.Prodigy(new ProdigyOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, 1.0),
-                Beta1 = betas[0],
-                Beta2 = betas[1],
-                Beta3 = a.OptionalNumber("beta3"),
-                Epsilon = a.Number("eps", 1e-8),
-                EstimLr0 = a.Number("estim_lr0", 1e-6),
-                EstimLrCoef = a.Number("estim_lr_coef", 1.0),
-                WeightDecay = a.Number("weight_decay", 0),
-            });
-        });
-        r.Register("dog", "optax.contrib.dog(learning_rate=1.0, init_step=(\"heuristic\", 1e-6), eps=1e-8, weight_decay=none)", a =>
-        {
-            var (kind, value) = InitStep(a);
-            return Optimizers.Dog(FoundationSpecs.LearningRate(a, 1.0), kind, value, a.Number("eps", 1e-8), a.OptionalNumber("weight_decay"));
-        });
-        r.Register("cocob", "optax.contrib.cocob(learning_rate=1.0, alpha=100, eps=1e-8, weight_decay=0)", a =>
-            Optimizers.Cocob(FoundationSpecs.LearningRate(a, 1.0), a.Number("alpha", 100), a.Number("eps", 1e-8), a.Number("weight_decay", 0)));
-        r.Register("scale_by_cocob", "scale_by_cocob(alpha=100, eps=1e-8)", a => Transforms.ScaleByCocob(a.Number("alpha", 100), a.Number("eps", 1e-8)));
-        r.Register("muon", "optax.contrib.muon(learning_rate, ns_coeffs=(3.4445, -4.775, 2.0315) or \"standard\"/\"dion\", ns_steps=5, beta=0.95, eps=1e-8, weight_decay=0, nesterov=true, adaptive=false, adam_b1=0.9, adam_b2=0.999, adam_eps_root=0, adam_weight_decay=0, adam_learning_rate=none, consistent_rms=none)", a =>
-            Optimizers.Muon(new MuonOptions
-            {
-                LearningRate = FoundationSpecs.LearningRate(a, null),
-                NsCoefficients = NsCoefficients(a),
-                NsSteps = (int)a.Integer("ns_steps", 5),
-                Beta = a.Number("beta", 0.95),
-                Epsilon = a.Number("eps", 1e-8),
-                WeightDecay = a.Schedule("weight_decay", 0),
-                Nesterov = a.Bool("nesterov", true),
-                Adaptive = a.Bool("adaptive", false),
-                AdamB1 = a.Number("adam_b1", 0.9),
-                AdamB2 = a.Number("adam_b2", 0.999),
-                AdamEpsRoot = a.Number("adam_eps_root", 0),
-                AdamWeightDecay = a.Schedule("adam_weight_decay", 0),
-                AdamLearningRate = a.OptionalSchedule("adam_learning_rate"),
-                ConsistentRms = a.OptionalNumber("consistent_rms"),
-            }));
-        r.Register("scale_by_muon", "scale_by_muon(ns_coeffs=\"standard\", ns_steps=5, beta=0.95, eps=1e-8, nesterov=true, adaptive=false): each parameter as its rows × row-length matrix", a =>
-            Transforms.ScaleByMuon(NsCoefficients(a), (int)a.Integer("ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
-        r.Register("scale_by_shape", "scale_by_shape(consistent_rms=none): sqrt(max(1, fan_out/fan_in))", a => Transforms.ScaleByShape(a.OptionalNumber("consistent_rms")));
-        r.Register("dowg", "optax.contrib.dowg(learning_rate=1.0, init_estim_sq_dist=none, eps=1e-4, weight_decay=none)", a =>
-            Optimizers.Dowg(FoundationSpecs.LearningRate(a, 1.0), a.OptionalNumber("init_estim_sq_dist"), a.Number("eps", 1e-4), a.OptionalNumber("weight_decay")));
+        r.Register<CocobOptions>("cocob", "optax.contrib.cocob", "cocob(learning_rate=1.0, alpha=50, weight_decay=0.01)", Optimizers.Cocob);
+        r.Register("scale_by_cocob", "scale_by_cocob(alpha=100, eps=1e-8)", "scale_by_cocob(alpha=50)", a => Transforms.ScaleByCocob(a.Number("alpha", 100), a.Number("eps", 1e-8)));
+        r.Register<MuonOptions>("muon", "optax.contrib.muon", "muon(learning_rate=0.02)", (a, o) => Optimizers.Muon(o with { NsCoefficients = NsCoefficients(a, o.NsCoefficients) }), "ns_coeffs may also be \"standard\" or \"dion\"");
+        r.Register("scale_by_muon", "scale_by_muon(ns_coeffs=\"standard\", ns_steps=5, beta=0.95, eps=1e-8, nesterov=true, adaptive=false): each parameter as its rows × row-length matrix", "scale_by_muon(ns_steps=3, beta=0.9)", a =>
+            Transforms.ScaleByMuon(NsCoefficients(a, Transforms.MuonStandardCoefficients), (int)a.Integer("ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
+        r.Register("scale_by_shape", "scale_by_shape(consistent_rms=none): sqrt(max(1, fan_out/fan_in))", "scale_by_shape(consistent_rms=0.2)", a => Transforms.ScaleByShape(a.OptionalNumber("consistent_rms")));
+        r.Register<DowgOptions>("dowg", "optax.contrib.dowg", "dowg(learning_rate=1.0, eps=1e-3, weight_decay=0.01)", Optimizers.Dowg);
     }
 
-    private static IReadOnlyList<(double A, double B, double C)> NsCoefficients(SpecArguments a)
+    /// <summary>Reads <c>ns_coeffs</c>: a triple, a list of triples, or a preset name; <paramref name="defaultValue"/> when absent.</summary>
+    private static IReadOnlyList<(double A, double B, double C)> NsCoefficients(SpecArguments a, IReadOnlyList<(double A, double B, double C)> defaultValue)
     {
         var raw = a.Raw("ns_coeffs");
         switch (raw)
         {
             case null:
-                return Transforms.MuonStandardCoefficients;
+                return defaultValue;
             case SpecString name:
                 try
                 {
@@ -159,48 +67,45 @@ internal static class ContribSpecs
         }
     }
 
-    private static (DogInitStep Kind, double Value) InitStep(SpecArguments a)
+    /// <summary>Reads <c>init_step</c>, a pair such as <c>("heuristic", 1e-6)</c>; the given defaults when absent.</summary>
+    private static (DogInitStep Kind, double Value) InitStep(SpecArguments a, DogInitStep defaultKind, double defaultValue)
     {
         var raw = a.Raw("init_step");
-        if (raw is null) return (DogInitStep.Heuristic, 1e-6);
+        if (raw is null) return (defaultKind, defaultValue);
         if (raw is SpecList { Items: [SpecString tag, SpecNumber value] })
         {
-            return tag.Value switch
-            {
-                "heuristic" => (DogInitStep.Heuristic, value.Value),
-                "distance" => (DogInitStep.Distance, value.Value),
-                "learning_rate" => (DogInitStep.LearningRate, value.Value),
-                _ => throw new SpecException(tag.Position, $"init_step of '{a.Name}' must be \"heuristic\", \"distance\" or \"learning_rate\"; got \"{tag.Value}\""),
-            };
+            foreach (var kind in Enum.GetValues<DogInitStep>())
+                if (SpecBinding.SnakeCase(kind.ToString()) == tag.Value) return (kind, value.Value);
+            throw new SpecException(tag.Position, $"init_step of '{a.Name}' must be \"heuristic\", \"distance\" or \"learning_rate\"; got \"{tag.Value}\"");
         }
         throw new SpecException(raw.Position, $"init_step of '{a.Name}' must be a pair such as (\"heuristic\", 1e-6)");
     }
 
     private static void RegisterBlocks(SpecRegistry r)
     {
-        r.Register("scale_by_adopt", "scale_by_adopt(b1=0.9, b2=0.9999, eps=1e-6, nesterov=false, use_clipping=true)", a => Transforms.ScaleByAdopt(
+        r.Register("scale_by_adopt", "scale_by_adopt(b1=0.9, b2=0.9999, eps=1e-6, nesterov=false, use_clipping=true)", "scale_by_adopt(b1=0.8, use_clipping=false)", a => Transforms.ScaleByAdopt(
             a.Number("b1", 0.9), a.Number("b2", 0.9999), a.Number("eps", 1e-6), a.Bool("nesterov", false), a.Bool("use_clipping", true)));
-        r.Register("scale_by_ademamix", "scale_by_ademamix(b1=0.9, b2=0.999, b3=0.9999, alpha=6.0, eps=1e-8, eps_root=0)", a => Transforms.ScaleByAdemamix(
+        r.Register("scale_by_ademamix", "scale_by_ademamix(b1=0.9, b2=0.999, b3=0.9999, alpha=6.0, eps=1e-8, eps_root=0)", "scale_by_ademamix(b3=0.99, alpha=3)", a => Transforms.ScaleByAdemamix(
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Schedule("b3", 0.9999), a.Schedule("alpha", 6.0), a.Number("eps", 1e-8), a.Number("eps_root", 0)));
-        r.Register("scale_by_simplified_ademamix", "scale_by_simplified_ademamix(b1=0.99, b2=0.95, alpha=0, eps=1e-8, eps_root=0)", a => Transforms.ScaleBySimplifiedAdemamix(
+        r.Register("scale_by_simplified_ademamix", "scale_by_simplified_ademamix(b1=0.99, b2=0.95, alpha=0, eps=1e-8, eps_root=0)", "scale_by_simplified_ademamix(b1=0.9, alpha=2)", a => Transforms.ScaleBySimplifiedAdemamix(
             a.Number("b1", 0.99), a.Number("b2", 0.95), a.Number("alpha", 0), a.Number("eps", 1e-8), a.Number("eps_root", 0)));
-        r.Register("reduce_on_plateau", "optax.contrib.reduce_on_plateau(factor=0.1, patience=10, rtol=1e-4, atol=0, cooldown=0, accumulation_size=1, min_scale=0): needs the loss", a =>
+        r.Register("reduce_on_plateau", "optax.contrib.reduce_on_plateau(factor=0.1, patience=10, rtol=1e-4, atol=0, cooldown=0, accumulation_size=1, min_scale=0): needs the loss", "reduce_on_plateau(factor=0.5, patience=1, accumulation_size=2)", a =>
             Transforms.ReduceOnPlateau(a.Number("factor", 0.1), (int)a.Integer("patience", 10), a.Number("rtol", 1e-4), a.Number("atol", 0),
                 (int)a.Integer("cooldown", 0), (int)a.Integer("accumulation_size", 1), a.Number("min_scale", 0)));
-        r.Register("set_to_zero", "set_to_zero(): every update becomes 0", _ => Transforms.SetToZero());
-        r.Register("centralize", "centralize(): subtract each row's mean (rank > 1)", _ => Transforms.Centralize());
-        r.Register("keep_params_nonnegative", "keep_params_nonnegative(): clip updates so params stay >= 0 (use last)", _ => Transforms.KeepParamsNonnegative());
-        r.Register("zero_nans", "zero_nans(): replace NaN updates by 0", _ => Transforms.ZeroNans());
-        r.Register("clip_by_block_rms", "clip_by_block_rms(threshold): u / max(1, rms(u)/threshold) per tensor", a => Transforms.ClipByBlockRms(FoundationSpecs.Required(a, "threshold")));
-        r.Register("adaptive_grad_clip", "adaptive_grad_clip(clipping, eps=1e-3): unit-wise (per row) clipping relative to the parameter norm", a =>
+        r.Register("set_to_zero", "set_to_zero(): every update becomes 0", "set_to_zero()", _ => Transforms.SetToZero());
+        r.Register("centralize", "centralize(): subtract each row's mean (rank > 1)", "centralize()", _ => Transforms.Centralize());
+        r.Register("keep_params_nonnegative", "keep_params_nonnegative(): clip updates so params stay >= 0 (use last)", "keep_params_nonnegative()", _ => Transforms.KeepParamsNonnegative());
+        r.Register("zero_nans", "zero_nans(): replace NaN updates by 0", "zero_nans()", _ => Transforms.ZeroNans());
+        r.Register("clip_by_block_rms", "clip_by_block_rms(threshold): u / max(1, rms(u)/threshold) per tensor", "clip_by_block_rms(threshold=0.1)", a => Transforms.ClipByBlockRms(FoundationSpecs.Required(a, "threshold")));
+        r.Register("adaptive_grad_clip", "adaptive_grad_clip(clipping, eps=1e-3): unit-wise (per row) clipping relative to the parameter norm", "adaptive_grad_clip(clipping=0.1, eps=1e-2)", a =>
             Transforms.AdaptiveGradClip(FoundationSpecs.Required(a, "clipping"), a.Number("eps", 1e-3)));
-        r.Register("freeze", "freeze(mask=\"regex\"): zero the updates of parameters whose name matches", a => Transforms.Freeze(Mask(a, "mask")));
-        r.Register("masked", "masked(inner, mask=\"regex\"): apply inner to parameters whose name matches; others pass through", a =>
+        r.Register("freeze", "freeze(mask=\"regex\"): zero the updates of parameters whose name matches", "freeze(mask='bias$')", a => Transforms.Freeze(Mask(a, "mask")));
+        r.Register("masked", "masked(inner, mask=\"regex\"): apply inner to parameters whose name matches; others pass through", "masked(adam(lr=0.01), mask='weight$')", a =>
         {
             var inner = Inner(a, "inner");
             return Transforms.Masked(inner, Mask(a, "mask"));
         });
-        r.Register("selective_transform", "selective_transform(optimizer, freeze_mask=\"regex\"): frozen parameters get zero updates and no state", a =>
+        r.Register("selective_transform", "selective_transform(optimizer, freeze_mask=\"regex\"): frozen parameters get zero updates and no state", "selective_transform(adamw(lr=0.01), freeze_mask='^embed')", a =>
         {
             var inner = Inner(a, "optimizer");
             return Transforms.SelectiveTransform(inner, Mask(a, "freeze_mask"));
@@ -209,23 +114,23 @@ internal static class ContribSpecs
 
     private static void RegisterWrappers(SpecRegistry r)
     {
-        r.Register("apply_if_finite", "apply_if_finite(inner, max_consecutive_errors): skip steps whose updates are not finite", a =>
+        r.Register("apply_if_finite", "apply_if_finite(inner, max_consecutive_errors): skip steps whose updates are not finite", "apply_if_finite(adam(lr=0.01), max_consecutive_errors=2)", a =>
         {
             var inner = Inner(a, "inner");
             return Transforms.ApplyIfFinite(inner, RequiredInt(a, "max_consecutive_errors"));
         });
-        r.Register("multi_steps", "multi_steps(opt, every_k_schedule, use_grad_mean=true): gradient accumulation over k calls", a =>
+        r.Register("multi_steps", "multi_steps(opt, every_k_schedule, use_grad_mean=true): gradient accumulation over k calls", "multi_steps(adamw(lr=0.01), every_k_schedule=2)", a =>
         {
             var inner = Inner(a, "opt");
             return Transforms.MultiSteps(inner, RequiredInt(a, "every_k_schedule"), a.Bool("use_grad_mean", true));
         });
-        r.Register("lookahead", "lookahead(fast_optimizer, sync_period, slow_step_size, reset_state=false)", a =>
+        r.Register("lookahead", "lookahead(fast_optimizer, sync_period, slow_step_size, reset_state=false)", "lookahead(adam(lr=0.01), sync_period=2, slow_step_size=0.5)", a =>
         {
             var inner = Inner(a, "fast_optimizer");
             return Transforms.Lookahead(inner, RequiredInt(a, "sync_period"), FoundationSpecs.Required(a, "slow_step_size"), a.Bool("reset_state", false));
         });
-        r.Register("flatten", "flatten(inner): the identity wrapper (small tensors are already packed together by the engine)", a => Transforms.Flatten(Inner(a, "inner")));
-        r.Register("schedule_free", "optax.contrib.schedule_free(base_optimizer, learning_rate, b1=0.9, weight_lr_power=2)", a =>
+        r.Register("flatten", "flatten(inner): the identity wrapper (small tensors are already packed together by the engine)", "flatten(sgd(lr=0.05, momentum=0.9))", a => Transforms.Flatten(Inner(a, "inner")));
+        r.Register("schedule_free", "optax.contrib.schedule_free(base_optimizer, learning_rate, b1=0.9, weight_lr_power=2)", "schedule_free(sgd(lr=0.1), learning_rate=0.1, b1=0.8)", a =>
         {
             var inner = Inner(a, "base_optimizer");
             return Optimizers.ScheduleFree(inner, FoundationSpecs.LearningRate(a, null), a.Number("b1", 0.9), a.Number("weight_lr_power", 2.0));
@@ -243,15 +148,7 @@ internal static class ContribSpecs
         return positional[0];
     }
 
-    private static int RequiredInt(SpecArguments a, string key)
-    {
-        if (!a.Has(key)) throw new SpecException(a.Position, $"'{a.Name}' needs the argument '{key}'");
-        long v = a.Integer(key, 0);
-        if (v is < int.MinValue or > int.MaxValue) throw new SpecException(a.Position, $"argument '{key}' of '{a.Name}' is out of range");
-        return (int)v;
-    }
-
-    private static int? OptionalInt(SpecArguments a, string key) => a.Has(key) ? RequiredInt(a, key) : null;
+    private static int RequiredInt(SpecArguments a, string key) => a.Has(key) ? SpecBinding.ReadInt(a, key) : throw SpecBinding.Missing(a, [key]);
 
     /// <summary>Reads a mask as a regular expression matched against parameter names.</summary>
     private static Func<Parameter, bool> Mask(SpecArguments a, string key)

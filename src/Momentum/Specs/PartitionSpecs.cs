@@ -9,8 +9,8 @@ internal static class PartitionSpecs
 {
     public static void Register(SpecRegistry r)
     {
-        r.Register("partition", "partition(transforms=[('label', transformation), ...], param_labels=[('glob', 'label'), ...]): one transformation per label; first matching glob labels a parameter", Create);
-        r.Register("multi_transform", "multi_transform(...): Optax's former name of partition", Create);
+        r.Register("partition", "partition(transforms=[('label', transformation), ...], param_labels=[('glob', 'label'), ...]): one transformation per label; first matching glob labels a parameter", "partition(transforms=[('decay', adamw(lr=0.01, weight_decay=0.1)), ('plain', sgd(lr=0.05, momentum=0.9))], param_labels=[('*.bias', 'plain'), ('*', 'decay')])", Create);
+        r.Register("multi_transform", "multi_transform(...): Optax's former name of partition", "multi_transform(transforms=[('factored', adafactor(learning_rate=0.01, min_dim_size_to_factor=16)), ('rest', adamw(lr=0.01))], param_labels=[('*.weight', 'factored'), ('*', 'rest')])", Create);
     }
 
     private static GradientTransformation Create(SpecArguments a)

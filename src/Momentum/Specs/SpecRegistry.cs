@@ -14,8 +14,9 @@ internal sealed class SpecProviderAttribute : Attribute;
 public sealed class SpecRegistry
 {
     private static readonly Lazy<SpecRegistry> s_default = new(CreateDefault);
-    private readonly Dictionary<string, (Func<SpecArguments, GradientTransformation> Factory, string Summary)> _transforms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (Func<SpecArguments, Schedule> Factory, string Summary)> _schedules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Func<SpecArguments, GradientTransformation> Factory, string Summary, string Example)> _transforms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Func<SpecArguments, Schedule> Factory, string Summary, string Example)> _schedules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Type Options, SpecBinding Binding)> _bindings = new(StringComparer.Ordinal);
 
     /// <summary>The registry with every built-in optimizer, transformation, combinator and schedule.</summary>
     public static SpecRegistry Default => s_default.Value;
@@ -26,22 +27,76 @@ public sealed class SpecRegistry
     /// <summary>The registered schedule names with one-line summaries, sorted.</summary>
     public IEnumerable<(string Name, string Summary)> Schedules => _schedules.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => (k.Key, k.Value.Summary));
 
+    /// <summary>
+    /// The example spec of a registered transformation name: a spec that builds <paramref name="name"/> (at its root) with
+    /// representative, non-default arguments, and a real inner optimizer for combinators and wrappers. The conformance
+    /// tests run every registered name by its example.
+    /// </summary>
+    /// <param name="name">A registered transformation name.</param>
+    /// <exception cref="KeyNotFoundException">No transformation is registered under that name.</exception>
+    public string Example(string name) =>
+        _transforms.TryGetValue(name, out var entry) ? entry.Example : throw new KeyNotFoundException($"No transformation is registered as '{name}'.");
+
+    /// <summary>The example spec of a registered schedule name (see <see cref="Example"/>).</summary>
+    /// <param name="name">A registered schedule name.</param>
+    /// <exception cref="KeyNotFoundException">No schedule is registered under that name.</exception>
+    public string ScheduleExample(string name) =>
+        _schedules.TryGetValue(name, out var entry) ? entry.Example : throw new KeyNotFoundException($"No schedule is registered as '{name}'.");
+
     /// <summary>Registers a transformation factory.</summary>
     /// <param name="name">The spec name.</param>
     /// <param name="summary">A one-line description.</param>
+    /// <param name="example">A spec that builds this name with representative, non-default arguments (see <see cref="Example"/>).</param>
     /// <param name="factory">Builds the transformation from its arguments.</param>
-    public void Register(string name, string summary, Func<SpecArguments, GradientTransformation> factory)
+    public void Register(string name, string summary, string example, Func<SpecArguments, GradientTransformation> factory)
     {
-        if (!_transforms.TryAdd(name, (factory, summary))) throw new InvalidOperationException($"The spec name '{name}' is registered twice.");
+        if (!_transforms.TryAdd(name, (factory, summary, example))) throw new InvalidOperationException($"The spec name '{name}' is registered twice.");
     }
+
+    /// <summary>
+    /// Registers an optimizer whose arguments are its options record's <see cref="SpecAttribute"/> properties: the
+    /// record supplies the keywords, their defaults and the summary's signature.
+    /// </summary>
+    /// <typeparam name="TOptions">The options record.</typeparam>
+    /// <param name="name">The spec name.</param>
+    /// <param name="title">What the summary calls it, e.g. <c>torch.optim.RMSprop</c>.</param>
+    /// <param name="example">A spec that builds this name with representative, non-default arguments (see <see cref="Example"/>).</param>
+    /// <param name="factory">Builds the transformation from the bound record.</param>
+    /// <param name="note">A remark the summary adds after the signature, or null.</param>
+    /// <param name="excluded">Record properties (C# names) this name does not accept, e.g. a flag its factory forces.</param>
+    internal void Register<TOptions>(string name, string title, string example, Func<TOptions, GradientTransformation> factory, string? note = null, params string[] excluded)
+        where TOptions : class, new() =>
+        Register<TOptions>(name, title, example, (_, options) => factory(options), note, excluded);
+
+    /// <summary>As <see cref="Register{TOptions}(string, string, string, Func{TOptions, GradientTransformation}, string?, string[])"/>,
+    /// for a factory that also reads the record's <see cref="SpecAttribute.Custom"/> keywords from the arguments.</summary>
+    /// <typeparam name="TOptions">The options record.</typeparam>
+    /// <param name="name">The spec name.</param>
+    /// <param name="title">What the summary calls it.</param>
+    /// <param name="example">A spec that builds this name with representative, non-default arguments.</param>
+    /// <param name="factory">Builds the transformation from the arguments and the bound record.</param>
+    /// <param name="note">A remark the summary adds after the signature, or null.</param>
+    /// <param name="excluded">Record properties (C# names) this name does not accept.</param>
+    internal void Register<TOptions>(string name, string title, string example, Func<SpecArguments, TOptions, GradientTransformation> factory, string? note = null, params string[] excluded)
+        where TOptions : class, new()
+    {
+        var binding = SpecBinding.For<TOptions>(excluded);
+        Register(name, binding.Summary(title, note), example, a => factory(a, (TOptions)binding.Bind(a)));
+        _bindings.Add(name, (typeof(TOptions), binding));
+    }
+
+    /// <summary>The options record and binding of a name registered with one, or null.</summary>
+    /// <param name="name">The spec name.</param>
+    internal (Type Options, SpecBinding Binding)? BindingOf(string name) => _bindings.TryGetValue(name, out var b) ? b : null;
 
     /// <summary>Registers a schedule factory.</summary>
     /// <param name="name">The spec name.</param>
     /// <param name="summary">A one-line description.</param>
+    /// <param name="example">A schedule spec that builds this name with representative arguments (see <see cref="ScheduleExample"/>).</param>
     /// <param name="factory">Builds the schedule from its arguments.</param>
-    public void RegisterSchedule(string name, string summary, Func<SpecArguments, Schedule> factory)
+    public void RegisterSchedule(string name, string summary, string example, Func<SpecArguments, Schedule> factory)
     {
-        if (!_schedules.TryAdd(name, (factory, summary))) throw new InvalidOperationException($"The schedule name '{name}' is registered twice.");
+        if (!_schedules.TryAdd(name, (factory, summary, example))) throw new InvalidOperationException($"The schedule name '{name}' is registered twice.");
     }
 
     /// <summary>Parses and builds a transformation.</summary>

@@ -38,7 +38,7 @@ public class LearningRateFreeTests
     [Fact]
     public void Dog_LearningRateInitStep_TakesThatStepFirst()
     {
-        var (f, x) = ContribTransformTests.Quadratic(Optimizers.Dog(initStep: DogInitStep.LearningRate, initStepValue: 0.25), 1);
+        var (f, x) = ContribTransformTests.Quadratic(Optimizers.Dog(new DogOptions { InitStep = DogInitStep.LearningRate, InitStepValue = 0.25 }), 1);
         Assert.Equal([0.5f, 1f, 1.5f], x); // x − 0.25·2x
         Assert.Equal(3.5, f[0], 1e-6);
     }

@@ -179,7 +179,7 @@ public sealed partial class Optimizer
             BeginGeneric(plan, StepInfoFor(plan, loss, selection));
         }
         BuildSelectedWorkItems(selection);
-        RunFused(gradients, loss);
+        RunFused(gradients, loss, gradientsReduced: false, begun: false);
         StepCount++;
         return true;
     }

@@ -135,7 +135,7 @@ public sealed partial class Optimizer
         BuildWorkItems();
         if (!_needsUpdates)
         {
-            if (IsFused) RunFused(gradients, loss);
+            if (IsFused) RunFused(gradients, loss, gradientsReduced: false, begun: false);
             else RunMaterialized(gradients, loss);
         }
         else

@@ -156,9 +156,11 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
     }
 
     /// <summary>v = β̂·v + (1−β̂)·(g² + ε); u = g·v^(−½).</summary>
-    private readonly struct FullOp(float beta, float gain, float eps) : IOptaxOperator
+    private readonly struct FullOp(float beta, float gain, float eps) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV v, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 1;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV v, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             v = TV.Create(beta) * v + TV.Create(gain) * (g * g + TV.Create(eps));
             return g * (TV.Create(1f) / TV.Sqrt(v));

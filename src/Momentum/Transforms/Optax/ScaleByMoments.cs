@@ -196,9 +196,11 @@ internal sealed class ScaleByBeliefTransformation(double b1, double b2, double e
         OptaxLoop.Run(op, block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
     }
 
-    private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float km, float kg, float invBc2) : IOptaxOperator
+    private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float km, float kg, float invBc2) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             m = TV.Create(b1) * m + TV.Create(c1) * g;
             var e = g - m;
@@ -272,9 +274,11 @@ internal sealed class ScaleByAcPropTransformation(double b1, double b2, double e
         }
     }
 
-    private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float invBcPrev, bool first) : IOptaxOperator
+    private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float invBcPrev, bool first) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             // The denominator from the previous s (ŝ := 1 on the first step).
             var denominator = (first ? TV.Create(1f) : TV.Sqrt(v * TV.Create(invBcPrev))) + TV.Create(eps);
@@ -302,9 +306,11 @@ internal sealed class ScaleByAmsgradTransformation(double b1, double b2, double 
         OptaxLoop.Run(op, block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block), OptaxState.Slice(s.C, block));
     }
 
-    private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float kMu, float kNu) : IOptaxOperator
+    private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float kMu, float kNu) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV vMax, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 3;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV vMax, ref TV d) where TV : struct, ILanes<TV>
         {
             m = TV.Create(b1) * m + TV.Create(c1) * g;
             v = TV.Create(b2) * v + TV.Create(c2) * (g * g);
@@ -326,9 +332,11 @@ internal sealed class ScaleByAdamaxTransformation(double b1, double b2, double e
         OptaxLoop.Run(op, block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
     }
 
-    private readonly struct Op(float b1, float c1, float b2, float eps, float kMu) : IOptaxOperator
+    private readonly struct Op(float b1, float c1, float b2, float eps, float kMu) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             m = TV.Create(b1) * m + TV.Create(c1) * g;
             v = TV.Max(TV.Abs(g) + TV.Create(eps), TV.Create(b2) * v);
@@ -357,9 +365,11 @@ internal sealed class ScaleByAdanTransformation(double b1, double b2, double b3,
     }
 
     private readonly struct Op(float b1, float c1, float b2, float c2, float b3, float c3, float eps, float epsRoot,
-        float k1, float k2, float k3, bool first) : IOptaxOperator
+        float k1, float k2, float k3, bool first) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV n, ref TV prev) where TV : struct, IOptaxLanes<TV>
+        public static int States => 4;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV n, ref TV prev) where TV : struct, ILanes<TV>
         {
             var diff = first ? TV.Create(0f) : g - prev;
             m = TV.Create(b1) * m + TV.Create(c1) * g;
@@ -388,9 +398,11 @@ internal sealed class ScaleByYogiTransformation(double b1, double b2, double eps
         OptaxLoop.Run(op, block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
     }
 
-    private readonly struct Op(float b1, float c1, float c2, float eps, float epsRoot, float kMu, float kNu) : IOptaxOperator
+    private readonly struct Op(float b1, float c1, float c2, float eps, float epsRoot, float kMu, float kNu) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             m = TV.Create(b1) * m + TV.Create(c1) * g;
             var g2 = g * g;
@@ -422,9 +434,11 @@ internal sealed class ScaleByRadamTransformation(double b1, double b2, double ep
         OptaxLoop.Run(op, block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
     }
 
-    private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float km, float kg, float invBc2, float r) : IOptaxOperator
+    private readonly struct Op(float b1, float c1, float b2, float c2, float eps, float epsRoot, float km, float kg, float invBc2, float r) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV v, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             m = TV.Create(b1) * m + TV.Create(c1) * g;
             v = TV.Create(b2) * v + TV.Create(c2) * (g * g);

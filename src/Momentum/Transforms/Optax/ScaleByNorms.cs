@@ -162,9 +162,11 @@ internal sealed class ScaleByNovogradTransformation(double b1, double b2, double
         OptaxLoop.Run(new Op((float)b1, s.S0, (float)weightDecay, s.First), block.Updates, block.Parameters, OptaxState.Slice(s.A, block));
     }
 
-    private readonly struct Op(float b1, float denominator, float wd, bool first) : IOptaxOperator
+    private readonly struct Op(float b1, float denominator, float wd, bool first) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 1;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             var added = g / TV.Create(denominator) + TV.Create(wd) * p;
             m = first ? added : TV.Create(b1) * m + added;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -81,25 +82,41 @@ internal sealed class ScaleByRmsTransformation(double decay, double eps, double 
     public override void Apply(TransformState? state, in Block block)
     {
         var s = (OptaxState)state!;
-        var op = new Op((float)decay, (float)(1 - decay), (float)eps, s.S0, epsInSqrt, centered);
-        OptaxLoop.Run(op, block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
+        float d = (float)decay, c = (float)(1 - decay), e = (float)eps;
+        if (centered) OptaxLoop.Run(new CenteredOp(d, c, e, s.S0, epsInSqrt), block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
+        else OptaxLoop.Run(new Op(d, c, e, s.S0, epsInSqrt), block.Updates, block.Parameters, OptaxState.Slice(s.A, block));
     }
 
-    private readonly struct Op(float d, float c, float eps, float k, bool epsInSqrt, bool centered) : IOptaxOperator
+    /// <summary><c>scale_by_rms</c>: ν = d·ν + c·g²; u = g / (√(ν·k) + ε), or g / √(ν·k + ε).</summary>
+    private readonly struct Op(float d, float c, float eps, float k, bool epsInSqrt) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV nu, ref TV mu, ref TV c3, ref TV c4) where TV : struct, IOptaxLanes<TV>
+        public static int States => 1;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV nu, ref TV b, ref TV c3, ref TV c4) where TV : struct, ILanes<TV>
+        {
+            nu = TV.Create(d) * nu + TV.Create(c) * (g * g);
+            return Output(g, nu * TV.Create(k), eps, epsInSqrt);
+        }
+    }
+
+    /// <summary><c>scale_by_stddev</c>: as <see cref="Op"/>, with the centred ν·k − (μ·k)², μ = d·μ + c·g.</summary>
+    private readonly struct CenteredOp(float d, float c, float eps, float k, bool epsInSqrt) : IElementwiseOperator
+    {
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV nu, ref TV mu, ref TV c3, ref TV c4) where TV : struct, ILanes<TV>
         {
             nu = TV.Create(d) * nu + TV.Create(c) * (g * g);
             var nuHat = nu * TV.Create(k);
-            if (centered)
-            {
-                mu = TV.Create(d) * mu + TV.Create(c) * g;
-                var muHat = mu * TV.Create(k);
-                nuHat = nuHat - muHat * muHat;
-            }
-            return epsInSqrt ? g / TV.Sqrt(nuHat + TV.Create(eps)) : g / (TV.Sqrt(nuHat) + TV.Create(eps));
+            mu = TV.Create(d) * mu + TV.Create(c) * g;
+            var muHat = mu * TV.Create(k);
+            return Output(g, nuHat - muHat * muHat, eps, epsInSqrt);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Output<TV>(TV g, TV nuHat, float eps, bool epsInSqrt) where TV : struct, ILanes<TV> =>
+        epsInSqrt ? g / TV.Sqrt(nuHat + TV.Create(eps)) : g / (TV.Sqrt(nuHat) + TV.Create(eps));
 }
 
 internal sealed class ScaleByRssTransformation(double initial, double eps) : OptaxElementwise("scale_by_rss", ("sum_of_squares", (float)initial))
@@ -110,9 +127,11 @@ internal sealed class ScaleByRssTransformation(double initial, double eps) : Opt
         OptaxLoop.Run(new Op((float)eps), block.Updates, block.Parameters, OptaxState.Slice(s.A, block));
     }
 
-    private readonly struct Op(float eps) : IOptaxOperator
+    private readonly struct Op(float eps) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV sum, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 1;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV sum, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             var zero = TV.Create(0f);
             sum = g * g + sum;
@@ -129,9 +148,11 @@ internal sealed class ScaleByAdadeltaTransformation(double rho, double eps) : Op
         OptaxLoop.Run(new Op((float)rho, (float)(1 - rho), (float)eps), block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
     }
 
-    private readonly struct Op(float rho, float c, float eps) : IOptaxOperator
+    private readonly struct Op(float rho, float c, float eps) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV eg, ref TV ex, ref TV c3, ref TV c4) where TV : struct, IOptaxLanes<TV>
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV eg, ref TV ex, ref TV c3, ref TV c4) where TV : struct, ILanes<TV>
         {
             eg = TV.Create(rho) * eg + TV.Create(c) * (g * g);
             var delta = TV.Sqrt(ex + TV.Create(eps)) / TV.Sqrt(eg + TV.Create(eps)) * g;
@@ -151,9 +172,11 @@ internal sealed class EmaTransformation(double decay, bool debias) : OptaxElemen
         OptaxLoop.Run(new Op((float)decay, (float)(1 - decay), s.S0, debias), block.Updates, block.Parameters, OptaxState.Slice(s.A, block));
     }
 
-    private readonly struct Op(float d, float c, float k, bool debias) : IOptaxOperator
+    private readonly struct Op(float d, float c, float k, bool debias) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV b, ref TV c3, ref TV c4) where TV : struct, IOptaxLanes<TV>
+        public static int States => 1;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV b, ref TV c3, ref TV c4) where TV : struct, ILanes<TV>
         {
             m = TV.Create(d) * m + TV.Create(c) * g;
             return debias ? m * TV.Create(k) : m;

@@ -81,9 +81,11 @@ internal sealed class ScaleBySignTransformation : ElementwiseTransformation
 
     public override void Apply(TransformState? state, in Block block) => OptaxLoop.Run(default(Op), block.Updates, block.Parameters);
 
-    private readonly struct Op : IOptaxOperator
+    private readonly struct Op : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV u, TV p, ref TV a, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV> => TV.Sign(u);
+        public static int States => 0;
+
+        public TV Invoke<TV>(TV u, TV p, ref TV a, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV> => TV.Sign(u);
     }
 }
 
@@ -95,9 +97,11 @@ internal sealed class ScaleByLionTransformation(double b1, double b2, bool refin
         OptaxLoop.Run(new Op((float)b1, (float)(1 - b1), (float)b2, (float)(1 - b2), refined), block.Updates, block.Parameters, OptaxState.Slice(s.A, block));
     }
 
-    private readonly struct Op(float b1, float c1, float b2, float c2, bool refined) : IOptaxOperator
+    private readonly struct Op(float b1, float c1, float b2, float c2, bool refined) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 1;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV m, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             var x = TV.Create(c1) * g + TV.Create(b1) * m;
             var direction = refined ? TV.IfLess(TV.Abs(x), TV.Create(1f), x, TV.Sign(x)) : TV.Sign(x);
@@ -116,9 +120,11 @@ internal sealed class ScaleByOptimisticGradientTransformation(double alpha, doub
         OptaxLoop.Run(new Op((float)(alpha + beta), (float)beta, s.First), block.Updates, block.Parameters, OptaxState.Slice(s.A, block));
     }
 
-    private readonly struct Op(float alphaPlusBeta, float beta, bool first) : IOptaxOperator
+    private readonly struct Op(float alphaPlusBeta, float beta, bool first) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV previous, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 1;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV previous, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             var before = first ? g : previous;
             previous = g;
@@ -137,9 +143,11 @@ internal sealed class ScaleByRpropTransformation(double learningRate, double eta
         OptaxLoop.Run(op, block.Updates, block.Parameters, OptaxState.Slice(s.A, block), OptaxState.Slice(s.B, block));
     }
 
-    private readonly struct Op(float etaMinus, float etaPlus, float minStep, float maxStep) : IOptaxOperator
+    private readonly struct Op(float etaMinus, float etaPlus, float minStep, float maxStep) : IElementwiseOperator
     {
-        public TV Invoke<TV>(TV g, TV p, ref TV stepSize, ref TV previous, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        public static int States => 2;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV stepSize, ref TV previous, ref TV c, ref TV d) where TV : struct, ILanes<TV>
         {
             var zero = TV.Create(0f);
             var s = g * previous;
