@@ -13,7 +13,7 @@ internal static class ReplayCommand
         Option<FileInfo> parameters = new("--params") { Description = "Initial parameters (safetensors; tensor name = parameter name).", Required = true };
         Option<FileInfo> gradients = new("--grads") { Description = "Gradients (safetensors; tensors named <t>/<name>; a missing one means no gradient at step t).", Required = true };
         Option<FileInfo> output = new("--out") { Description = "Where to write the final parameters (safetensors).", Required = true };
-        Option<int?> steps = new("--steps") { Description = "Number of steps (default: the largest t in --grads plus one); extra steps have no gradients." };
+        Option<int?> steps = new("--steps") { Description = $"Number of steps (default: the largest t in --grads plus one; at most {Replay.MaxSteps}); extra steps have no gradients." };
         Option<string> nonFinite = new("--non-finite") { Description = "What to do with NaN/Inf gradients: throw (default), skip, propagate.", DefaultValueFactory = _ => "throw" };
         Command command = new("replay", "Replay recorded gradients with an optimizer and write the final parameters (the parity tool).")
         {
@@ -37,13 +37,17 @@ internal static class ReplayCommand
                 "propagate" => NonFiniteGradients.Propagate,
                 _ => throw new ArgumentException($"--non-finite must be throw, skip or propagate; got '{nonFinite}'."),
             };
+            if (SameFile(outPath, paramsPath)) throw new ArgumentException($"--out {outPath} is the same file as --params; refusing to overwrite an input.");
+            if (SameFile(outPath, gradsPath)) throw new ArgumentException($"--out {outPath} is the same file as --grads; refusing to overwrite an input.");
             var transformation = SpecRegistry.Default.Create(spec);
             var set = Replay.ReadParameters(SafeTensorsFile.Read(paramsPath));
             var recorded = Replay.ReadGradients(SafeTensorsFile.Read(gradsPath), set);
             if (steps is { } n)
             {
-                if (n < recorded.Count) throw new ArgumentException($"--steps {n} is fewer than the {recorded.Count} steps recorded in {gradsPath}.");
-                recorded = [.. recorded, .. Enumerable.Range(0, n - recorded.Count).Select(_ => new Dictionary<Parameter, float[]>())];
+                if (n < recorded.Count || n > Replay.MaxSteps)
+                    throw new ArgumentException($"--steps {n} must be at least the {recorded.Count} steps recorded in {gradsPath} and at most {Replay.MaxSteps}.");
+                var none = new Dictionary<Parameter, float[]>();
+                recorded = [.. recorded, .. Enumerable.Repeat(none, n - recorded.Count)];
             }
             var optimizer = Replay.Run(transformation, set, recorded, new OptimizerOptions { NonFiniteGradients = policy });
             Replay.WriteParameters(set, outPath, new Dictionary<string, string>
@@ -56,11 +60,35 @@ internal static class ReplayCommand
             return 0;
         }
         catch (Exception e) when (e is SpecException or InvalidDataException or ArgumentException or IOException or KeyNotFoundException
-                                   or NonFiniteGradientException or UnauthorizedAccessException or NotSupportedException)
+                                   or NonFiniteGradientException or UnauthorizedAccessException or NotSupportedException
+                                   or ArithmeticException)
         {
             error.WriteLine($"momentum replay: {OneLine(e.Message)}");
             return 2;
         }
+    }
+
+    /// <summary>
+    /// Whether two paths name the same file: their full paths agree once every symbolic link along them is resolved. (A
+    /// destination with other hard links is refused by the atomic writer itself.)
+    /// </summary>
+    internal static bool SameFile(string a, string b) =>
+        string.Equals(RealPath(a, 0), RealPath(b, 0), OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    /// <summary>The full path with the symbolic links along it resolved, component by component, as far as it exists.</summary>
+    private static string RealPath(string path, int links)
+    {
+        string full = Path.GetFullPath(path);
+        string current = Path.GetPathRoot(full)!;
+        foreach (string part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
+            if (info.LinkTarget is not { } target) continue;
+            if (++links > 40) throw new IOException($"{path}: too many levels of symbolic links.");
+            current = RealPath(Path.Combine(Path.GetDirectoryName(current)!, target), links);
+        }
+        return current;
     }
 
     internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

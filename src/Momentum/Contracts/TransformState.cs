@@ -58,6 +58,21 @@ public abstract class TransformState
     }
 
     /// <summary>
+    /// Adds a tensor of bfloat16 values, one per parameter element, packed two per float32 element of its storage (the
+    /// last float's upper half is padding when the parameter's length is odd). Not per-row. Checkpoints save it as a BF16
+    /// tensor of the parameter's shape, so that other readers see the true values.
+    /// </summary>
+    /// <param name="slot">The slot name, e.g. <c>mu_bf16</c>.</param>
+    /// <returns>The storage: <c>(length + 1) / 2</c> floats in one row, every bit 0 (bfloat16 zeros).</returns>
+    protected RowBuffer AddBFloat16Tensor(string slot)
+    {
+        int slots = (Parameter.Length + 1) / 2;
+        var buffer = StateArena.TryAllocate(_tensors.Count, 1, slots, 1) ?? new RowBuffer(1, slots);
+        _tensors.Add(new StateTensor(slot, buffer, 0f, perRow: false) { IsBFloat16 = true });
+        return buffer;
+    }
+
+    /// <summary>
     /// Adds a per-row step counter: one float per parameter row (exact up to 2²⁴ steps), starting at 0. It follows row
     /// operations like any per-row tensor, but a reset that keeps the step (<see cref="ResetMode.KeepStep"/>) leaves it.
     /// </summary>
@@ -99,6 +114,10 @@ public sealed class StateTensor
 
     /// <summary>Whether the tensor has one row per parameter row (and so follows row operations).</summary>
     public bool PerRow { get; }
+
+    /// <summary>Whether the storage packs two bfloat16 values per float32 element, one per parameter element (see
+    /// <see cref="TransformState"/>'s <c>AddBFloat16Tensor</c>); checkpoints save it as BF16 of the parameter's shape.</summary>
+    public bool IsBFloat16 { get; internal init; }
 
     /// <summary>Whether the tensor is a per-row step counter rather than a statistic (kept by a reset that keeps the step).</summary>
     public bool IsCounter { get; internal init; }

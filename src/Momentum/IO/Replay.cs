@@ -27,38 +27,48 @@ public static class Replay
         return set;
     }
 
+    /// <summary>The most steps a replay runs: a step key is below it, and so is a requested step count.</summary>
+    /// <remarks>A replay runs every step up to the last one named, with or without gradients, so this bounds the work and
+    /// memory a small file can ask for (a step without gradients costs well under a microsecond and no memory of its own).</remarks>
+    public const int MaxSteps = 1_000_000;
+
     /// <summary>
     /// Splits a gradient file into steps. Every tensor must be named <c>&lt;t&gt;/&lt;name&gt;</c> with t a non-negative
-    /// integer and name a parameter, with the parameter's shape.
+    /// integer written canonically (decimal digits, no leading zero, below <see cref="MaxSteps"/>) and name a parameter,
+    /// with the parameter's shape.
     /// </summary>
     /// <param name="file">The gradient file.</param>
     /// <param name="parameters">The parameters.</param>
-    /// <returns>Per step, the gradients present at that step; the step count is the largest t plus one.</returns>
+    /// <returns>Per step, the gradients present at that step; the step count is the largest t plus one (steps without
+    /// gradients share one empty dictionary).</returns>
     /// <exception cref="InvalidDataException">A tensor is misnamed, names an unknown parameter, or has the wrong shape.</exception>
     public static IReadOnlyList<IReadOnlyDictionary<Parameter, float[]>> ReadGradients(SafeTensorsFile file, ParameterSet parameters)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(parameters);
-        var steps = new SortedDictionary<int, Dictionary<Parameter, float[]>>();
+        var recorded = new Dictionary<int, Dictionary<Parameter, float[]>>();
+        int count = 0;
         foreach (var tensor in file.Tensors)
         {
             int slash = tensor.Name.IndexOf('/');
-            if (slash <= 0 || !int.TryParse(tensor.Name.AsSpan(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out int t))
-                throw new InvalidDataException($"{file.SourceName}: tensor '{tensor.Name}' is not named <step>/<parameter>.");
+            if (slash <= 0 || !IsDigits(tensor.Name.AsSpan(0, slash)))
+                throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(tensor.Name)} is not named <step>/<parameter>.");
+            int t = StepOf(file, tensor.Name, slash);
             string name = tensor.Name[(slash + 1)..];
             if (!parameters.TryGet(name, out var parameter))
-                throw new InvalidDataException($"{file.SourceName}: tensor '{tensor.Name}' names no parameter ('{name}' is not in the parameters).");
+                throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(tensor.Name)} names no parameter ({SafeTensorsFile.Quote(name)} is not in the parameters).");
             if (!IsFloat(tensor.DType))
-                throw new InvalidDataException($"{file.SourceName}: tensor '{tensor.Name}' has dtype {tensor.DType}; gradients must be F32, F16, BF16 or F64.");
+                throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(tensor.Name)} has dtype {tensor.DType}; gradients must be F32, F16, BF16 or F64.");
             int[] shape = ToShape(file, tensor);
             if (!shape.AsSpan().SequenceEqual(parameter.Shape))
-                throw new InvalidDataException($"{file.SourceName}: tensor '{tensor.Name}' has shape [{string.Join(", ", shape)}] but parameter '{name}' has [{string.Join(", ", parameter.Shape)}].");
-            if (!steps.TryGetValue(t, out var step)) steps[t] = step = [];
-            step[parameter] = tensor.ToSingle();
+                throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(tensor.Name)} has shape [{string.Join(", ", shape)}] but parameter {SafeTensorsFile.Quote(name)} has [{string.Join(", ", parameter.Shape)}].");
+            if (!recorded.TryGetValue(t, out var step)) recorded[t] = step = [];
+            step[parameter] = tensor.ToSingle();      // (t, name) is unique: names are unique and t is written one way
+            count = Math.Max(count, t + 1);
         }
-        int count = steps.Count == 0 ? 0 : steps.Keys.Max() + 1;
+        var empty = new Dictionary<Parameter, float[]>();
         var result = new IReadOnlyDictionary<Parameter, float[]>[count];
-        for (int t = 0; t < count; t++) result[t] = steps.TryGetValue(t, out var s) ? s : new Dictionary<Parameter, float[]>();
+        for (int t = 0; t < count; t++) result[t] = recorded.TryGetValue(t, out var s) ? s : empty;
         return result;
     }
 
@@ -94,6 +104,18 @@ public static class Replay
             foreach (var (k, v) in metadata) writer.AddMetadata(k, v);
         writer.WriteAtomic(path);
     }
+
+    /// <summary>The step of a tensor named <c>&lt;t&gt;/...</c> whose t is all decimal digits: canonical and below <see cref="MaxSteps"/>.</summary>
+    private static int StepOf(SafeTensorsFile file, string name, int slash)
+    {
+        if (slash > 1 && name[0] == '0')
+            throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(name)}: step '{name[..slash]}' is not written canonically (no leading zeros), so it could name the same step as another key.");
+        if (slash > 7 || !int.TryParse(name.AsSpan(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out int t) || t >= MaxSteps)
+            throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(name)}: step {SafeTensorsFile.Quote(name[..slash])} is past the last step a replay may have ({MaxSteps} steps).");
+        return t;
+    }
+
+    private static bool IsDigits(ReadOnlySpan<char> text) => !text.ContainsAnyExceptInRange('0', '9');
 
     private static bool IsFloat(SafeTensorsDType dtype) =>
         dtype is SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16 or SafeTensorsDType.F64;

@@ -100,6 +100,23 @@ public sealed class SafeTensorsFile
         return new SafeTensorsFile(path, layout.Metadata, tensors);
     }
 
+    /// <summary>Reads <paramref name="source"/> from its position to its end and validates the bytes as a file (see
+    /// <see cref="Read(ReadOnlySpan{byte}, string)"/>); the stream may be non-seekable, e.g. a network stream.</summary>
+    /// <param name="source">A readable stream; it is left open.</param>
+    /// <param name="sourceName">The name that error messages start with.</param>
+    /// <returns>The validated file.</returns>
+    /// <exception cref="InvalidDataException">The bytes are not a valid safetensors file.</exception>
+    /// <exception cref="IOException">Reading failed, or the stream holds more than a .NET array can (about 2 GiB).</exception>
+    /// <remarks>Memory grows with the bytes actually read, never with a size the bytes claim.</remarks>
+    public static SafeTensorsFile Read(Stream source, string sourceName = "<stream>")
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        using var buffer = new MemoryStream();
+        source.CopyTo(buffer);
+        return Read(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), sourceName);
+    }
+
     /// <summary>Validates and parses safetensors bytes that are already in memory; the tensor bytes are copied.</summary>
     /// <param name="bytes">The whole file.</param>
     /// <param name="sourceName">The name that error messages start with.</param>

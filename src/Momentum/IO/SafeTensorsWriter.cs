@@ -100,15 +100,27 @@ public sealed class SafeTensorsWriter
         return result;
     }
 
-    /// <summary>Writes the file to <paramref name="path"/> atomically: a reader sees the old file or the complete new one.</summary>
-    /// <param name="path">The destination; an existing file is replaced.</param>
+    /// <summary>Writes the file's bytes (those of <see cref="ToArray"/>) to <paramref name="destination"/> at its position.</summary>
+    /// <param name="destination">A writable stream; it is left open.</param>
     /// <exception cref="InvalidOperationException">The header would exceed 100,000,000 bytes (nothing is written).</exception>
-    /// <exception cref="IOException">Writing or renaming failed; the destination is unchanged and the temporary file removed.</exception>
+    public void Write(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        (byte[] header, Entry[] ordered, _) = Prepare();
+        WriteTo(destination, header, ordered);
+    }
+
+    /// <summary>Writes the file to <paramref name="path"/> atomically: a reader sees the old file or the complete new one.</summary>
+    /// <param name="path">The destination: absent, or a regular file (with no other hard link) that is replaced.</param>
+    /// <exception cref="InvalidOperationException">The header would exceed 100,000,000 bytes (nothing is written).</exception>
+    /// <exception cref="IOException">The destination is a symbolic link, a FIFO, a device, a directory or a file with other
+    /// hard links (it is left as it is), or writing or renaming failed (the destination is unchanged and the temporary file
+    /// removed).</exception>
     /// <remarks>
-    /// Writes a temporary file in the destination's directory, flushes it to disk (<c>FileStream.Flush(true)</c>, i.e. fsync),
-    /// then renames it over the destination (<see cref="File.Move(string, string, bool)"/>). On failure the temporary file is
-    /// deleted. The directory itself is not fsynced, so after a power loss the rename may be lost (old file kept), though never
-    /// half-applied. On Windows the rename fails while the destination is open or memory-mapped elsewhere.
+    /// Writes a temporary file in the destination's directory, gives it the permissions of the file it replaces, flushes it
+    /// to disk (fsync), renames it over the destination and fsyncs the directory (on Unix), so after a power loss the
+    /// destination is the old file or the new one, never half of either. On Windows the rename fails while the destination
+    /// is open or memory-mapped elsewhere.
     /// </remarks>
     public void WriteAtomic(string path) => WriteAtomic(path, beforeRename: null);
 
@@ -116,28 +128,8 @@ public sealed class SafeTensorsWriter
     internal void WriteAtomic(string path, Action<string>? beforeRename)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string fullPath = Path.GetFullPath(path);
-        string fileName = Path.GetFileName(fullPath);
-        string? directory = Path.GetDirectoryName(fullPath);
-        if (fileName.Length == 0 || directory is null) ThrowArgument($"'{path}' does not name a file.", nameof(path));
-
         (byte[] header, Entry[] ordered, _) = Prepare();
-        string tempPath = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                WriteTo(stream, header, ordered);
-                stream.Flush(flushToDisk: true);
-            }
-            beforeRename?.Invoke(tempPath);
-            File.Move(tempPath, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(tempPath);
-            throw;
-        }
+        AtomicFile.Write(path, stream => WriteTo(stream, header, ordered), beforeRename);
     }
 
     /// <summary>Checks the name, then copies the bytes, swapping each element to little-endian on a big-endian host.</summary>
@@ -276,20 +268,6 @@ public sealed class SafeTensorsWriter
     }
 
     private static string ShapeText(int[] shape) => $"[{string.Join(',', shape)}]";
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 
     [DoesNotReturn]
     private static void ThrowArgument(string message, string paramName) => throw new ArgumentException(message, paramName);

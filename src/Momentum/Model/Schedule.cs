@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Momentum;
 
 /// <summary>
@@ -38,6 +40,28 @@ public abstract class Schedule
     {
         public override double Evaluate(long step) => function(step);
     }
+
+    /// <summary>
+    /// Checks one step's value of a schedule as the kernels use it: finite, and finite once rounded to float32 (a value
+    /// beyond ±3.4e38 would multiply the updates by ±∞). Called from a step's validation phase, before anything changed.
+    /// </summary>
+    /// <param name="value">The schedule's value.</param>
+    /// <param name="what">The hyperparameter, for the message ("learning rate").</param>
+    /// <param name="step">The step (or count) the value is for.</param>
+    /// <param name="counter">What <paramref name="step"/> counts, for the message ("step" or "count").</param>
+    /// <returns><paramref name="value"/>.</returns>
+    /// <exception cref="ArithmeticException">The value is NaN or ±∞ in double or in float32.</exception>
+    internal static double CheckStepValue(double value, string what, long step, string counter = "step")
+    {
+        if (!float.IsFinite((float)value)) ThrowNotFinite(value, what, step, counter);
+        return value;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNotFinite(double value, string what, long step, string counter) =>
+        throw new ArithmeticException(double.IsFinite(value)
+            ? $"The {what} schedule gave {ThrowHelper.Format(value)}, beyond float32's range, at {counter} {step}; the step was refused and nothing changed."
+            : $"The {what} schedule gave {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at {counter} {step}; the step was refused and nothing changed.");
 
     /// <summary>
     /// Validates a hyperparameter given as a schedule: a constant is checked now (finite, then the range rule); other

@@ -53,13 +53,17 @@ public sealed record SpecArgument(string? Key, SpecValue Value, int Position);
 /// <summary>
 /// Parses specs of the grammar <c>name(key=value, ...)</c>: values are numbers, <c>true</c>/<c>false</c>, quoted
 /// strings, tuples <c>(0.9, 0.99)</c>, lists <c>[...]</c> and nested calls; positional arguments are allowed
-/// (<c>chain(clip_by_global_norm(max_norm=1.0), adam(lr=1e-3))</c>). Whitespace is free.
+/// (<c>chain(clip_by_global_norm(max_norm=1.0), adam(lr=1e-3))</c>). Whitespace is free. Calls, tuples and lists nest
+/// at most <see cref="MaxDepth"/> levels deep.
 /// </summary>
 public static class SpecParser
 {
+    /// <summary>The deepest nesting of calls, tuples and lists a spec may have (<c>adam(lr=[1])</c> is two levels).</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>Parses a whole spec, which must be one call.</summary>
     /// <param name="text">The spec.</param>
-    /// <exception cref="SpecException">The text is not a well-formed spec.</exception>
+    /// <exception cref="SpecException">The text is not a well-formed spec, or nests deeper than <see cref="MaxDepth"/> levels.</exception>
     public static SpecCall Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -75,6 +79,7 @@ public static class SpecParser
     private sealed class Reader(string text)
     {
         private int _pos;
+        private int _depth;     // brackets open around the current position: the parser recurses once per level
 
         public int Position => _pos;
 
@@ -97,9 +102,23 @@ public static class SpecParser
             throw new SpecException(_pos, $"unexpected '{c}'");
         }
 
+        /// <summary>Enters one more level of brackets at <paramref name="start"/>; the caller leaves it with <c>_depth--</c>.</summary>
+        private void Enter(int start)
+        {
+            if (++_depth > MaxDepth) throw new SpecException(start, $"the spec is nested deeper than {MaxDepth} levels");
+        }
+
         private SpecValue ReadList()
         {
             int start = _pos;
+            Enter(start);
+            SpecValue list = ReadListItems(start);
+            _depth--;
+            return list;
+        }
+
+        private SpecValue ReadListItems(int start)
+        {
             char close = text[_pos] == '(' ? ')' : ']';
             _pos++;
             var items = new List<SpecValue>();
@@ -173,6 +192,14 @@ public static class SpecParser
             if (name is "inf" or "nan" or "Infinity" or "NaN") throw new SpecException(start, $"'{name}' is not a finite number");
             SkipSpace();
             if (AtEnd || text[_pos] != '(') return new SpecCall(name, [], start);
+            Enter(start);
+            SpecCall call = ReadArguments(name, start);
+            _depth--;
+            return call;
+        }
+
+        private SpecCall ReadArguments(string name, int start)
+        {
             _pos++;
             var args = new List<SpecArgument>();
             SkipSpace();

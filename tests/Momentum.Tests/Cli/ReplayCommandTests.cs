@@ -101,4 +101,94 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("missing.safetensors", error);
     }
+
+    private string Gradients(params string[] names)
+    {
+        string grads = Path.Combine(_dir, "grads.safetensors");
+        var writer = new SafeTensorsWriter();
+        foreach (string name in names) writer.Add(name, new float[13], 13);
+        writer.WriteAtomic(grads);
+        return grads;
+    }
+
+    /// <summary>A step key past Replay's maximum (1,000,000 steps) is refused from the key alone, in any file size.</summary>
+    [Theory]
+    [InlineData("2147483647/bias")]      // once overflowed the step count
+    [InlineData("100000000/bias")]       // once took a minute and 8.7 GB from a 128-byte file
+    [InlineData("1000000/bias")]         // the first key past the maximum
+    [InlineData("99999999999999999999/bias")]
+    public void Replay_StepKeyPastTheMaximum_ExitsTwoAtOnce(string name)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (code, _, error) = Run("sgd(lr=0.1)", Fixture("adam_default.init.safetensors"), Gradients(name));
+        Assert.Equal(2, code);
+        Assert.Contains($"'{name}'", error);
+        Assert.Contains("past the last step a replay may have (1000000 steps)", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(1_000_001)]
+    [InlineData(2_000_000_000)]          // once ran for ever
+    [InlineData(-1)]
+    public void Replay_StepsOutOfRange_ExitsTwoAtOnce(int steps)
+    {
+        var (code, _, error) = Run("sgd(lr=0.1)", Fixture("adam_default.init.safetensors"), Gradients("0/bias"), steps);
+        Assert.Equal(2, code);
+        Assert.Contains($"--steps {steps}", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    /// <summary>'0/w' and '00/w' once merged silently into step 0; a step key must be written one way only.</summary>
+    [Theory]
+    [InlineData("00/bias", "0/bias")]
+    [InlineData("01/bias")]
+    [InlineData("007/bias", "7/bias")]
+    public void Replay_NonCanonicalStepKey_IsRefused(params string[] names)
+    {
+        var (code, _, error) = Run("sgd(lr=0.1)", Fixture("adam_default.init.safetensors"), Gradients(names));
+        Assert.Equal(2, code);
+        Assert.Contains($"'{names[0]}'", error);
+        Assert.Contains("is not written canonically", error);
+    }
+
+    [Fact]
+    public void Replay_LastAllowedStepKey_RunsThatManySteps()
+    {
+        var (code, output, error) = Run("sgd(lr=0.1)", Fixture("adam_default.init.safetensors"), Gradients("999999/bias"));
+        Assert.Equal("", error);
+        Assert.Equal(0, code);
+        Assert.Contains("replayed 1000000 steps", output);
+    }
+
+    /// <summary>Issue 13 item 6: --out naming the same file as --params or --grads once overwrote the input silently.</summary>
+    [Theory]
+    [InlineData("--params", "same")]
+    [InlineData("--grads", "same")]
+    [InlineData("--params", "dots")]
+    [InlineData("--grads", "dots")]
+    [InlineData("--params", "linked folder")]
+    public void Replay_OutputIsAnInput_IsRefusedAndTheInputKept(string input, string spelling)
+    {
+        string init = Path.Combine(_dir, "init.safetensors"), grads = Path.Combine(_dir, "grads.safetensors");
+        File.Copy(Fixture("adam_default.init.safetensors"), init);
+        File.Copy(Fixture("adam_default.grads.safetensors"), grads);
+        string target = input == "--params" ? init : grads;
+        byte[] before = File.ReadAllBytes(target);
+        Directory.CreateDirectory(Path.Combine(_dir, "sub"));
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "alias"), _dir);
+        string output = spelling switch
+        {
+            "dots" => Path.Combine(_dir, ".", "sub", "..", Path.GetFileName(target)),
+            "linked folder" => Path.Combine(_dir, "alias", Path.GetFileName(target)),
+            _ => target,
+        };
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = ReplayCommand.Execute("sgd(lr=0.1)", init, grads, output, null, "throw", stdout, stderr);
+        Assert.Equal(2, code);
+        Assert.Contains($"is the same file as {input}", stderr.ToString());
+        Assert.Equal(before, File.ReadAllBytes(target));
+    }
 }

@@ -20,6 +20,27 @@ public class SpecParserTests
     }
 
     [Fact]
+    public void Parse_NestingAtTheLimit_IsAccepted()
+    {
+        string lists = "adam(lr=" + new string('[', 63) + "1" + new string(']', 63) + ")";
+        Assert.Equal("adam", SpecParser.Parse(lists).Name);
+        string calls = string.Concat(Enumerable.Repeat("chain(", 64)) + "adam" + new string(')', 64);
+        Assert.Equal("chain", SpecParser.Parse(calls).Name);
+    }
+
+    [Theory]
+    [InlineData("adam(lr=", "[", "1", "]", 8 + 63)]
+    [InlineData("adam(betas=", "(", "0.9", ")", 11 + 63)]
+    [InlineData("", "chain(", "adam", ")", 6 * 64)]
+    public void Parse_NestingPastTheLimit_ThrowsAtTheFirstBracketTooDeep(string prefix, string open, string inner, string close, int position)
+    {
+        string text = prefix + string.Concat(Enumerable.Repeat(open, 65)) + inner + string.Concat(Enumerable.Repeat(close, 65)) + (prefix.Length > 0 ? ")" : "");
+        var e = Assert.Throws<SpecException>(() => SpecParser.Parse(text));
+        Assert.Equal(position, e.Position);
+        Assert.Contains("nested deeper than 64 levels", e.Message);
+    }
+
+    [Fact]
     public void Parse_BareNameIsACallWithoutArguments() => Assert.Equal("adam", SpecParser.Parse("adam").Name);
 
     [Theory]

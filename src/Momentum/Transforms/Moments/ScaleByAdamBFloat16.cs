@@ -21,7 +21,7 @@ public static partial class Transforms
     /// bfloat16 keeps 8 significant bits, so an update of v smaller than about 2⁻⁹·v is lost to rounding: with β2 = 0.999
     /// the second moment only follows large changes of g² (see docs/PERFORMANCE.md for the measured accuracy cost).
     /// The moments are stored as packed tensors (<c>mu_bf16</c>, <c>nu_bf16</c>, two values per float32 slot) that
-    /// checkpoints save bit-exactly; they are not per-row, so this state does not follow row operations. In the usual
+    /// checkpoints save bit-exactly as BF16 tensors of the parameter's shape; they are not per-row, so this state does not follow row operations. In the usual
     /// chains (<c>adam</c>/<c>adamw</c> with <c>BFloat16State</c>, optionally after a clip) the optimizer runs it as one
     /// pass over memory with the same bits (20 bytes per element instead of float32 Adam's 28).
     /// State: m = v = 0 and count = 0. A NaN in g propagates to m, v and u.
@@ -44,9 +44,8 @@ internal sealed class ScaleByAdamBFloat16State : TransformState
 
     public ScaleByAdamBFloat16State(Parameter parameter) : base(parameter)
     {
-        int slots = (parameter.Length + 1) / 2;
-        MuPacked = AddOtherTensor("mu_bf16", 1, slots);
-        NuPacked = AddOtherTensor("nu_bf16", 1, slots);
+        MuPacked = AddBFloat16Tensor("mu_bf16");
+        NuPacked = AddBFloat16Tensor("nu_bf16");
         AddScalar("count", () => Count, v => Count = (long)v);
     }
 

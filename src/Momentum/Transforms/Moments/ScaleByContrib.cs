@@ -187,9 +187,8 @@ internal sealed class ScaleByAdemamixTransformation(double b1, double b2, Schedu
 
     private (double Beta3, double Alpha) SchedulesAt(long count)
     {
-        double beta3 = b3.Evaluate(count), a = alpha.Evaluate(count);
-        if (!double.IsFinite(beta3) || !double.IsFinite(a))
-            throw new ArithmeticException($"ademamix's b3 or alpha schedule is not finite at count {count}; the step was refused and nothing changed.");
+        double beta3 = Schedule.CheckStepValue(b3.Evaluate(count), "ademamix b3", count, "count");
+        double a = Schedule.CheckStepValue(alpha.Evaluate(count), "ademamix alpha", count, "count");
         return (beta3, a);
     }
 

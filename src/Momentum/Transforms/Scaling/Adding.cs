@@ -40,9 +40,7 @@ internal sealed class AddDecayedWeightsTransformation(Schedule weightDecay) : El
     public float StepValue(long step)
     {
         if (WeightDecay.IsConstant) return _constant;
-        double wd = WeightDecay.Evaluate(step);
-        if (!double.IsFinite(wd)) throw new ArithmeticException($"The weight decay schedule gave {wd} at step {step}; the step was refused and nothing changed.");
-        return (float)wd;
+        return (float)Schedule.CheckStepValue(WeightDecay.Evaluate(step), "weight decay", step);
     }
 
     /// <summary>Stores a value computed by <see cref="StepValue"/> for this step (what BeginStep does).</summary>

@@ -57,8 +57,7 @@ internal sealed class ScaleByLearningRateTransformation(Schedule learningRate, b
     /// <summary>The signed learning rate of <paramref name="step"/> as BeginStep stores it (the engine evaluates it once per step).</summary>
     public float StepValue(long step)
     {
-        double lr = LearningRate.Evaluate(step);
-        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step}; the step was refused and nothing changed.");
+        double lr = Schedule.CheckStepValue(LearningRate.Evaluate(step), "learning rate", step);
         return (float)(flipSign ? -lr : lr);
     }
 

@@ -59,12 +59,7 @@ internal sealed class ScaleByTorchAsgdTransformation(Schedule learningRate, doub
 
     public override void ValidateStep(TransformState? state, in StepInfo step) => LearningRateAt(step.Step);
 
-    private double LearningRateAt(long step)
-    {
-        double lr = learningRate.Evaluate(step);
-        if (!double.IsFinite(lr)) throw new ArithmeticException($"The learning rate schedule gave {lr} at step {step}; the step was refused and nothing changed.");
-        return lr;
-    }
+    private double LearningRateAt(long step) => Schedule.CheckStepValue(learningRate.Evaluate(step), "learning rate", step);
 
     public override void BeginStep(TransformState? state, in StepInfo step)
     {
