@@ -76,10 +76,5 @@ internal abstract class LearningRateFreeTransformation(GradientTransformation pr
         return sum;
     }
 
-    protected static double Evaluate(Schedule schedule, long count)
-    {
-        double v = schedule.Evaluate(count);
-        if (!double.IsFinite(v)) throw new ArithmeticException($"The learning rate schedule gave {v} at step {count}.");
-        return v;
-    }
+    protected static double Evaluate(Schedule schedule, long count) => Schedule.CheckStepValue(schedule.Evaluate(count), "learning rate", count);
 }

@@ -99,9 +99,7 @@ internal sealed class ScheduleFreeTransformation(GradientTransformation inner, S
         for (int a = 0; a < step.ActiveCount; a++)
         {
             long count = step.StateOf(step.ActiveIndex(a)) is ScheduleFreeState s ? s.StepCount : 1; // a new state's count
-            double lr = learningRate.Evaluate(count);
-            if (!double.IsFinite(lr))
-                throw new ArithmeticException($"The learning rate schedule gave {lr} at step {count}; the step was refused and nothing changed.");
+            Schedule.CheckStepValue(learningRate.Evaluate(count), "learning rate", count);
         }
     }
 

@@ -62,20 +62,23 @@ public sealed class ScheduleCheckTests : IDisposable
         AssertStepThreeRefused(Wrapper(name, Schedule.FromFunction(static t => t == 3 ? double.NaN : 0.5)));
 
     /// <summary>
-    /// Known gaps, reported to the lead (the wrappers live in Optimizers/, outside this change): schedule_free never checks
-    /// its schedule (a NaN reaches the parameters), and the learning-rate-free wrappers check only double finiteness, so
-    /// a value that rounds to ±∞ in float32 (1e300) reaches the parameters. Remove Skip when they check like the stages do.
+    /// Whole-step wrappers check their own schedules in the validation phase (StepWrapper.ValidateStep) as the stages do:
+    /// NaN, and a value that rounds to ±∞ in float32 (1e300), refuse the step before anything changed.
     /// </summary>
-    [Theory(Skip = "issue 13 item 3: whole-step wrappers in Optimizers/ do not check their schedules as the stages do (reported to the lead)")]
+    [Theory]
     [InlineData("schedule_free", true)]
     [InlineData("dadapt_adamw", false)]
     [InlineData("prodigy", false)]
     [InlineData("schedule_free", false)]
     [InlineData("dog", false)]
-    public void Step_WrapperScheduleNotFinite_ThrowsAndChangesNothing(string name, bool nan) =>
+    public void Step_WrapperScheduleNotFinite_ThrowsAndChangesNothing(string name, bool nan)
+    {
+        // schedule_free evaluates its schedule at its own 1-based count (count k + 1 at step k), the others at step k.
+        long at = name == "schedule_free" ? 4 : 3;
         AssertStepThreeRefused(Wrapper(name, nan
-            ? Schedule.FromFunction(static t => t == 3 ? double.NaN : 0.5)
-            : Schedule.FromFunction(static t => t == 3 ? 1e300 : 0.5)));
+            ? Schedule.FromFunction(t => t == at ? double.NaN : 0.5)
+            : Schedule.FromFunction(t => t == at ? 1e300 : 0.5)));
+    }
 
     private static GradientTransformation Wrapper(string name, Schedule lr) => name switch
     {
