@@ -30,7 +30,8 @@ internal static class ConformanceSets
     /// <summary>
     /// A mixed parameter set: a scalar, [1], an odd vector, matrices, a 3-D tensor, sizes straddling the slab and chunk
     /// boundaries and, for odd seeds, one large tensor, in a shuffled order. Seed 0 is fixed instead: a small odd
-    /// vector, then 16,385 and 16,383 elements (a small tensor too large for the first slabs), then every boundary size.
+    /// vector, then 16,385 and 16,383 elements (a small tensor too large for the first slabs), then the sizes around
+    /// 4 Ki; seed 1 has the large tensor, seed 2 the sizes around 32 Ki, other seeds three boundary sizes at random.
     /// Names end in <c>.weight</c> (matrices and tensors) or <c>.bias</c> (vectors), as the examples' masks and
     /// parameter groups expect; <c>embed.*</c> is an embedding.
     /// </summary>
@@ -42,14 +43,20 @@ internal static class ConformanceSets
         {
             shapes.AddRange([("odd.bias", [13]), ("v16385.bias", [16385]), ("v16383.bias", [16383]), ("scale", []), ("gain.bias", [1]),
                 ("layer.weight", [33, 20]), ("layer.bias", [33]), ("conv.weight", [3, 4, 5]), ("embed.weight", [50, 16])]);
-            foreach (int size in s_boundarySizes.Where(s => s is not (16383 or 16385))) shapes.Add(Boundary(size));
+            foreach (int size in s_boundarySizes.Where(s => s is 4095 or 4096 or 4097 or 16384)) shapes.Add(Boundary(size));
         }
         else
         {
             int rows = rng.Next(17, 41);
             shapes.AddRange([("scale", []), ("gain.bias", [1]), ("odd.bias", [2 * rng.Next(1, 50) + 1]), ("layer.weight", [rows, rng.Next(19, 46)]),
                 ("layer.bias", [rows]), ("conv.weight", [rng.Next(2, 5), rng.Next(3, 6), rng.Next(4, 8)]), ("embed.weight", [rng.Next(40, 70), 16])]);
-            foreach (int size in s_boundarySizes.OrderBy(_ => rng.Next()).Take(3)) shapes.Add(Boundary(size));
+            var boundaries = seed switch
+            {
+                1 => [],                                   // the large tensor
+                2 => s_boundarySizes.Where(s => s > 32000), // around 32 Ki
+                _ => s_boundarySizes.OrderBy(_ => rng.Next()).Take(3),
+            };
+            foreach (int size in boundaries) shapes.Add(Boundary(size));
             if (seed % 2 == 1) shapes.Add(Large(s_largeSizes[rng.Next(s_largeSizes.Length)]));
             shapes = [.. shapes.OrderBy(_ => rng.Next())];
         }
