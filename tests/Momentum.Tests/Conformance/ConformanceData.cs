@@ -181,7 +181,21 @@ internal static class ConformanceSpecs
             2 => $"chain(clip_by_global_norm(max_norm=0.3), {example})",
             _ => null,
         };
-        return variant is not null && Plans(SpecRegistry.Default, SpecParser.Parse(variant)) ? variant : example;
+        return variant is not null && Plans(SpecRegistry.Default, variant) ? variant : example;
+    }
+
+    /// <summary>Whether <paramref name="spec"/> parses (a variant may repeat an argument of its example), builds, and an
+    /// optimizer can plan it on a small mixed set.</summary>
+    public static bool Plans(SpecRegistry registry, string spec)
+    {
+        try
+        {
+            return Plans(registry, SpecParser.Parse(spec));
+        }
+        catch (SpecException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Whether <paramref name="spec"/> builds and an optimizer can plan it on a small mixed set.</summary>
