@@ -281,15 +281,16 @@ internal sealed class ReferenceStepper : IWrapperHost
         {
             var g = _gradient[p]!.Span;
             int rowLength = Parameters[p].RowLength;
-            IEnumerable<int> indices = selection is not null && selection.TryGetValue(p, out var rows)
-                ? rows.SelectMany(r => Enumerable.Range(r * rowLength, rowLength))
-                : Enumerable.Range(0, g.Length);
-            foreach (int i in indices)
+            int[] rows = selection is not null && selection.TryGetValue(p, out var selected) ? selected : [.. Enumerable.Range(0, Parameters[p].Rows)];
+            foreach (int r in rows)
             {
-                if (float.IsFinite(g[i])) continue;
-                if (_policy == NonFiniteGradients.Throw) throw new NonFiniteGradientException(Parameters[p].Name, i, g[i]);
-                SkippedSteps++;
-                return false;
+                for (int i = r * rowLength; i < (r + 1) * rowLength; i++)
+                {
+                    if (float.IsFinite(g[i])) continue;
+                    if (_policy == NonFiniteGradients.Throw) throw new NonFiniteGradientException(Parameters[p].Name, i, g[i]);
+                    SkippedSteps++;
+                    return false;
+                }
             }
         }
         return true;

@@ -45,9 +45,6 @@ internal sealed class StateSnapshot
         _scalars.Add(("optimizer/skipped_steps", skippedSteps));
     }
 
-    /// <summary>The values of parameter <paramref name="name"/>.</summary>
-    public float[] Values(string name) => _tensors.First(t => t.Key == $"param/{name}").Values;
-
     /// <summary>The same snapshot with the skipped-step counter replaced (a skipped step changes only that).</summary>
     public StateSnapshot WithSkippedSteps(long skippedSteps)
     {
