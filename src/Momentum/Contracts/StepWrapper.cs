@@ -63,8 +63,17 @@ public abstract class StepWrapper : GradientTransformation
     internal virtual double RunSegment(int phase, TransformState? state, in WrapperSegment segment) => 0;
 
     internal sealed override void Expand(Parameter parameter, string path, List<Stage> stages) =>
-        ThrowHelper.ThrowArgument("transformation",
-            $"'{Name}' wraps whole steps and must be the outermost transformation given to the optimizer (wrappers may only be nested in each other).");
+        ThrowHelper.ThrowArgument("transformation", OutermostMessage(Name));
+
+    /// <summary>Rejects a wrapper given to a combinator (chain, masked, partition, groups), where it could only fail at the first step.</summary>
+    /// <exception cref="ArgumentException"><paramref name="transformation"/> is a step wrapper.</exception>
+    internal static void ThrowIfWrapper(GradientTransformation transformation, string paramName)
+    {
+        if (transformation is StepWrapper wrapper) ThrowHelper.ThrowArgument(paramName, OutermostMessage(wrapper.Name));
+    }
+
+    private static string OutermostMessage(string name) =>
+        $"'{name}' wraps whole steps and must be the outermost transformation given to the optimizer (wrappers may only be nested in each other).";
 }
 
 /// <summary>The state a <see cref="StepWrapper"/> keeps once per optimizer: named scalars, saved by name in checkpoints.</summary>

@@ -12,7 +12,7 @@ public static class Replay
     /// <summary>Reads the initial parameters from a safetensors file (tensor name = parameter name, any float dtype).</summary>
     /// <param name="file">The file.</param>
     /// <returns>A parameter set, in name order.</returns>
-    /// <exception cref="InvalidDataException">A tensor cannot be a float32 parameter.</exception>
+    /// <exception cref="InvalidDataException">A tensor cannot be a float32 parameter (not a float dtype, or an F64 value beyond float32's range).</exception>
     public static ParameterSet ReadParameters(SafeTensorsFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -22,7 +22,7 @@ public static class Replay
             if (!IsFloat(tensor.DType))
                 throw new InvalidDataException($"{file.SourceName}: tensor '{tensor.Name}' has dtype {tensor.DType}; parameters must be F32, F16, BF16 or F64.");
             int[] shape = ToShape(file, tensor);
-            set.Add(tensor.Name, shape, tensor.ToSingle());
+            set.Add(tensor.Name, shape, ToFloat32(file, tensor));
         }
         return set;
     }
@@ -41,7 +41,7 @@ public static class Replay
     /// <param name="parameters">The parameters.</param>
     /// <returns>Per step, the gradients present at that step; the step count is the largest t plus one (steps without
     /// gradients share one empty dictionary).</returns>
-    /// <exception cref="InvalidDataException">A tensor is misnamed, names an unknown parameter, or has the wrong shape.</exception>
+    /// <exception cref="InvalidDataException">A tensor is misnamed, names an unknown parameter, has the wrong shape, or holds an F64 value beyond float32's range.</exception>
     public static IReadOnlyList<IReadOnlyDictionary<Parameter, float[]>> ReadGradients(SafeTensorsFile file, ParameterSet parameters)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -63,7 +63,7 @@ public static class Replay
             if (!shape.AsSpan().SequenceEqual(parameter.Shape))
                 throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(tensor.Name)} has shape [{string.Join(", ", shape)}] but parameter {SafeTensorsFile.Quote(name)} has [{string.Join(", ", parameter.Shape)}].");
             if (!recorded.TryGetValue(t, out var step)) recorded[t] = step = [];
-            step[parameter] = tensor.ToSingle();      // (t, name) is unique: names are unique and t is written one way
+            step[parameter] = ToFloat32(file, tensor);      // (t, name) is unique: names are unique and t is written one way
             count = Math.Max(count, t + 1);
         }
         var empty = new Dictionary<Parameter, float[]>();
@@ -113,6 +113,18 @@ public static class Replay
         if (slash > 7 || !int.TryParse(name.AsSpan(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out int t) || t >= MaxSteps)
             throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(name)}: step {SafeTensorsFile.Quote(name[..slash])} is past the last step a replay may have ({MaxSteps} steps).");
         return t;
+    }
+
+    /// <summary>The tensor's values as float32: an F64 value that is finite but beyond float32's range is an error, not ±∞.</summary>
+    private static float[] ToFloat32(SafeTensorsFile file, SafeTensor tensor)
+    {
+        float[] values = tensor.ToSingle();
+        if (tensor.DType != SafeTensorsDType.F64) return values;         // F16 and BF16 always fit
+        double[] wide = tensor.ToDouble();
+        for (int i = 0; i < values.Length; i++)
+            if (float.IsInfinity(values[i]) && double.IsFinite(wide[i]))
+                throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(tensor.Name)} element {i} is {wide[i].ToString("R", CultureInfo.InvariantCulture)}, beyond float32's range (±3.4028235e38).");
+        return values;
     }
 
     private static bool IsDigits(ReadOnlySpan<char> text) => !text.ContainsAnyExceptInRange('0', '9');

@@ -36,7 +36,7 @@ internal static class ContribSpecs
         r.Register("scale_by_cocob", "scale_by_cocob(alpha=100, eps=1e-8)", "scale_by_cocob(alpha=50)", a => Transforms.ScaleByCocob(a.Number("alpha", 100), a.Number("eps", 1e-8)));
         r.Register<MuonOptions>("muon", "optax.contrib.muon", "muon(learning_rate=0.02)", (a, o) => Optimizers.Muon(o with { NsCoefficients = NsCoefficients(a, o.NsCoefficients) }), "ns_coeffs may also be \"standard\" or \"dion\"");
         r.Register("scale_by_muon", "scale_by_muon(ns_coeffs=\"standard\", ns_steps=5, beta=0.95, eps=1e-8, nesterov=true, adaptive=false): each parameter as its rows × row-length matrix", "scale_by_muon(ns_steps=3, beta=0.9)", a =>
-            Transforms.ScaleByMuon(NsCoefficients(a, Transforms.MuonStandardCoefficients), (int)a.Integer("ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
+            Transforms.ScaleByMuon(NsCoefficients(a, Transforms.MuonStandardCoefficients), SpecBinding.ReadInt(a, "ns_steps", 5), a.Number("beta", 0.95), a.Number("eps", 1e-8), a.Bool("nesterov", true), a.Bool("adaptive", false)));
         r.Register("scale_by_shape", "scale_by_shape(consistent_rms=none): sqrt(max(1, fan_out/fan_in))", "scale_by_shape(consistent_rms=0.2)", a => Transforms.ScaleByShape(a.OptionalNumber("consistent_rms")));
         r.Register<DowgOptions>("dowg", "optax.contrib.dowg", "dowg(learning_rate=1.0, eps=1e-3, weight_decay=0.01)", Optimizers.Dowg);
     }

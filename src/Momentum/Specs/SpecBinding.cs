@@ -129,11 +129,11 @@ internal sealed class SpecBinding
     internal static SpecException Missing(SpecArguments a, IReadOnlyList<string> names) =>
         new(a.Position, $"'{a.Name}' needs the argument '{names[0]}'" + (names.Count > 1 ? $" (or {string.Join(", ", names.Skip(1).Select(n => $"'{n}'"))})" : ""));
 
-    /// <summary>Reads a whole number that fits an <see cref="int"/>.</summary>
+    /// <summary>Reads a whole number that fits an <see cref="int"/> (<paramref name="defaultValue"/> when absent).</summary>
     /// <exception cref="SpecException">The value is not a whole number or is out of range.</exception>
-    internal static int ReadInt(SpecArguments a, string key)
+    internal static int ReadInt(SpecArguments a, string key, int defaultValue = 0)
     {
-        long value = a.Integer(key, 0);
+        long value = a.Integer(key, defaultValue);
         if (value is < int.MinValue or > int.MaxValue) throw new SpecException(a.Position, $"argument '{key}' of '{a.Name}' is out of range");
         return (int)value;
     }

@@ -108,7 +108,7 @@ public class EngineConformanceTests
         {
             _ = new Optimizer(SpecRegistry.Default.Create(clipped), EngineTestData.MakeSet(smallTensors: 1));
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or SpecException)    // a wrapper inside chain is refused when built
         {
             yield break;
         }

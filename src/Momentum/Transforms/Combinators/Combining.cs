@@ -4,17 +4,22 @@ public static partial class Transforms
 {
     /// <summary>Applies transformations in sequence, each to the output of the previous one (Optax's <c>chain</c>).</summary>
     /// <param name="transformations">The transformations, in order.</param>
+    /// <exception cref="ArgumentException">A transformation is null or a whole-step wrapper (wrappers must be outermost).</exception>
     /// <remarks>State is named by position: the i-th transformation's state lives under path <c>i.name</c>.</remarks>
     public static GradientTransformation Chain(params GradientTransformation[] transformations)
     {
         ArgumentNullException.ThrowIfNull(transformations);
         for (int i = 0; i < transformations.Length; i++)
+        {
             if (transformations[i] is null) ThrowHelper.ThrowArgument(nameof(transformations), $"Transformation {i} of the chain is null.");
+            StepWrapper.ThrowIfWrapper(transformations[i], nameof(transformations));
+        }
         return new ChainTransformation([.. transformations], null);
     }
 
     /// <summary>Applies transformations in sequence, naming each (Optax's <c>named_chain</c>); state lives under the names.</summary>
     /// <param name="transformations">The names and transformations, in order; names must be unique and non-empty.</param>
+    /// <exception cref="ArgumentException">A name is empty or repeated, or a transformation is null or a whole-step wrapper.</exception>
     public static GradientTransformation NamedChain(params (string Name, GradientTransformation Transformation)[] transformations)
     {
         ArgumentNullException.ThrowIfNull(transformations);
@@ -23,6 +28,7 @@ public static partial class Transforms
         {
             if (string.IsNullOrEmpty(name) || !names.Add(name)) ThrowHelper.ThrowArgument(nameof(transformations), $"Names in a named chain must be unique and non-empty: '{name}'.");
             if (t is null) ThrowHelper.ThrowArgument(nameof(transformations), $"Transformation '{name}' is null.");
+            StepWrapper.ThrowIfWrapper(t, nameof(transformations));
         }
         return new ChainTransformation([.. transformations.Select(x => x.Transformation)], [.. transformations.Select(x => x.Name)]);
     }
@@ -33,8 +39,14 @@ public static partial class Transforms
     /// </summary>
     /// <param name="inner">The transformation to apply to selected parameters.</param>
     /// <param name="mask">Returns true for the parameters to transform.</param>
-    public static GradientTransformation Masked(GradientTransformation inner, Func<Parameter, bool> mask) =>
-        new MaskedTransformation(inner ?? throw new ArgumentNullException(nameof(inner)), mask ?? throw new ArgumentNullException(nameof(mask)));
+    /// <exception cref="ArgumentException"><paramref name="inner"/> is a whole-step wrapper (it must be outermost).</exception>
+    public static GradientTransformation Masked(GradientTransformation inner, Func<Parameter, bool> mask)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(mask);
+        StepWrapper.ThrowIfWrapper(inner, nameof(inner));
+        return new MaskedTransformation(inner, mask);
+    }
 
     /// <summary>The identity: updates pass through unchanged, no state.</summary>
     public static GradientTransformation Identity() => new ChainTransformation([], null);

@@ -11,7 +11,8 @@ public static partial class Transforms
     /// </summary>
     /// <param name="label">Maps a parameter to its label; evaluated once per parameter when the optimizer plans it.</param>
     /// <param name="transformations">The transformation of each label.</param>
-    /// <exception cref="ArgumentException">The dictionary is empty, has an empty label or a null transformation; or, when
+    /// <exception cref="ArgumentException">The dictionary is empty, has an empty label, a null transformation or a whole-step
+    /// wrapper (wrappers must be outermost); or, when
     /// an optimizer plans a parameter, its label has no transformation.</exception>
     /// <remarks>
     /// Each label's transformation keeps state only for its own parameters, under the path <c>label.…</c>. A reduction
@@ -27,6 +28,7 @@ public static partial class Transforms
         {
             if (string.IsNullOrEmpty(key)) ThrowHelper.ThrowArgument(nameof(transformations), "Partition labels must be non-empty.");
             if (t is null) ThrowHelper.ThrowArgument(nameof(transformations), $"The transformation of label '{key}' is null.");
+            StepWrapper.ThrowIfWrapper(t, nameof(transformations));
         }
         return new PartitionTransformation(label, new Dictionary<string, GradientTransformation>(transformations, StringComparer.Ordinal));
     }

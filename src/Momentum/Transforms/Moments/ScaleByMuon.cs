@@ -7,6 +7,9 @@ public static partial class Transforms
     /// <summary>Optax's standard quintic Newton–Schulz coefficients (3.4445, −4.7750, 2.0315), preset <c>"standard"</c>.</summary>
     public static IReadOnlyList<(double A, double B, double C)> MuonStandardCoefficients { get; } = [(3.4445, -4.7750, 2.0315)];
 
+    /// <summary>The most Newton–Schulz iterations <see cref="ScaleByMuon"/> accepts (Optax's default is 5; each costs three matrix products).</summary>
+    public const int MuonMaxNsSteps = 100;
+
     /// <summary>Optax's <c>"dion"</c> preset: five per-iteration coefficient triples (ns_steps is then ignored).</summary>
     public static IReadOnlyList<(double A, double B, double C)> MuonDionCoefficients { get; } =
         [(4.0848, -6.8946, 2.9270), (3.9505, -6.3029, 2.6377), (3.7418, -5.5913, 2.3037), (2.8769, -3.1427, 1.2046), (2.8366, -3.0525, 1.2012)];
@@ -16,7 +19,7 @@ public static partial class Transforms
     /// <c>contrib.scale_by_muon</c>: momentum, then an approximate orthogonalization by Newton–Schulz iterations.
     /// </summary>
     /// <param name="coefficients">One triple (a, b, c) used for every iteration, or one triple per iteration.</param>
-    /// <param name="nsSteps">Iterations when one triple is given; ≥ 0.</param>
+    /// <param name="nsSteps">Iterations when one triple is given; 0 to <see cref="MuonMaxNsSteps"/>.</param>
     /// <param name="beta">β, the momentum decay, in [0, 1).</param>
     /// <param name="eps">ε added to the Frobenius norm; ≥ 0.</param>
     /// <param name="nesterov">Use the Nesterov form of the momentum (Optax's default).</param>
@@ -41,7 +44,7 @@ public static partial class Transforms
         if (coefficients.Count == 0) ThrowHelper.ThrowArgument(nameof(coefficients), "Newton–Schulz coefficients must not be empty.");
         foreach (var (a, b, c) in coefficients)
             if (!double.IsFinite(a) || !double.IsFinite(b) || !double.IsFinite(c)) ThrowHelper.ThrowArgument(nameof(coefficients), "Newton–Schulz coefficients must be finite.");
-        ArgumentOutOfRangeException.ThrowIfNegative(nsSteps);
+        if (nsSteps is < 0 or > MuonMaxNsSteps) ThrowHelper.ThrowArgumentOutOfRange("ns_steps", nsSteps, $"must be between 0 and {MuonMaxNsSteps}");
         if (!double.IsFinite(beta) || beta < 0 || beta >= 1) ThrowHelper.ThrowInvalid(nameof(beta), "beta", beta);
         ValidateEpsilon(eps, nameof(eps));
         var steps = coefficients.Count == 1 ? [.. Enumerable.Repeat(coefficients[0], nsSteps)] : coefficients.ToArray();
