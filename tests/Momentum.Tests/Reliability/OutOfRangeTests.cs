@@ -104,4 +104,17 @@ public sealed class OutOfRangeTests : IDisposable
             Transforms.Partition(_ => "a", new Dictionary<string, GradientTransformation> { ["a"] = wrapper })).ParamName);
         Assert.NotNull(Transforms.Lookahead(Transforms.ApplyIfFinite(Optimizers.Sgd(new SgdOptions { LearningRate = 0.1 }), 2), 2, 0.5));   // wrappers nest in wrappers
     }
+
+    /// <summary>A constant learning rate or weight decay beyond float32's range would multiply every update by ±∞ (a
+    /// constant weight decay was not even checked at each step): it is rejected when built.</summary>
+    [Theory]
+    [InlineData("adam(lr=1e300)", "Invalid learning rate")]
+    [InlineData("sgd(lr=4e38)", "Invalid learning rate")]
+    [InlineData("add_decayed_weights(weight_decay=1e300)", "Invalid weight_decay value")]
+    [InlineData("chain(scale_by_adam(), scale_by_learning_rate(learning_rate=1e39))", "Invalid learning rate")]
+    public void ConstantBeyondFloat32_IsRejectedWhenBuilt(string spec, string message)
+    {
+        var e = Assert.Throws<SpecException>(() => SpecRegistry.Default.Create(spec));
+        Assert.Contains(message, e.Message);
+    }
 }
