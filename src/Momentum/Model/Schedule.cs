@@ -64,7 +64,7 @@ public abstract class Schedule
             : $"The {what} schedule gave {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at {counter} {step}; the step was refused and nothing changed.");
 
     /// <summary>
-    /// Validates a hyperparameter given as a schedule: a constant is checked now (finite, then the range rule); other
+    /// Validates a hyperparameter given as a schedule: a constant is checked now (finite, also in float32, then the range rule); other
     /// schedules are checked for finiteness each time they are evaluated.
     /// </summary>
     internal static void Validate(Schedule? schedule, string paramName, Func<double, bool> isValid, string what)
@@ -72,6 +72,6 @@ public abstract class Schedule
         if (schedule is null) throw new ArgumentNullException(paramName);
         if (!schedule.IsConstant) return;
         double v = schedule.Evaluate(0);
-        if (!double.IsFinite(v) || !isValid(v)) ThrowHelper.ThrowInvalid(paramName, what, v);
+        if (!float.IsFinite((float)v) || !isValid(v)) ThrowHelper.ThrowInvalid(paramName, what, v);     // finite as the float32 the kernels use
     }
 }
