@@ -9,18 +9,18 @@ namespace Momentum.Tests.Reliability;
 /// Crash safety of <see cref="Checkpoint.Save(string, Optimizer, IReadOnlyDictionary{string, string}?)"/>: a child process
 /// saves two checkpoints in turn to one destination, for ever, and is killed (SIGKILL on Unix) at a random moment, again
 /// and again. After every kill the destination must be one of the two complete checkpoints, bit for bit, and at most one
-/// temporary file (the killed save's) may be left. <c>MOMENTUM_CRASH_KILLS</c> sets the number of kills (default 120).
+/// temporary file (the killed save's) may be left. <c>MOMENTUM_CRASH_KILLS</c> sets the number of kills (default 100).
 /// </summary>
 public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
     private const int Lanes = 4;                 // children killed side by side, each with its own folder
-    private const int Elements = 1 << 18;        // a 3 MiB checkpoint: parameters plus Adam's two moments
+    private const int Elements = 1 << 16;        // a 768 KiB checkpoint: parameters plus Adam's two moments
     private readonly string _dir = Directory.CreateTempSubdirectory("momentum-crash-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static int Kills =>
-        int.TryParse(Environment.GetEnvironmentVariable("MOMENTUM_CRASH_KILLS"), out int n) && n > 0 ? n : 120;
+        int.TryParse(Environment.GetEnvironmentVariable("MOMENTUM_CRASH_KILLS"), out int n) && n > 0 ? n : 100;
 
     /// <summary>The two checkpoints the child writes in turn: the same Adam optimizer after one step and after two.</summary>
     internal static (Optimizer First, Optimizer Second) Optimizers()
