@@ -205,10 +205,11 @@ internal sealed class Gemm : IParallelBody
 
     /// <summary>One tile of C: the register blocks over every depth block, into <paramref name="tile"/>, then the epilogue.</summary>
     /// <remarks>
-    /// Compiled fully optimized at once: under tiered compilation a tier of the register block kept its sums in memory
-    /// (several times slower) until the final tier replaced it.
+    /// Compiled fully optimized at once, and never inlined: code compiled with profile guidance (a tier of this method,
+    /// or the pool's work loop after devirtualizing its call into this one) kept the register block's 12 sums in
+    /// memory and ran about ten times slower.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void Tile<TV>(int item, float[] tile) where TV : struct, IGemmLanes<TV>
     {
         int width = 2 * TV.Count, k = _k;
