@@ -55,7 +55,7 @@ public class FactoredRmsTests
     [InlineData(new[] { 130, 200 })]       // largest axis last
     [InlineData(new[] { 260, 129 })]       // largest axis first
     [InlineData(new[] { 128, 128 })]       // a tie goes to the later axis
-    [InlineData(new[] { 1000, 300 })]      // many row items and two column items
+    [InlineData(new[] { 1000, 300 })]      // many row items and several column items
     [InlineData(new[] { 129, 4099 })]      // a vector tail in every row
     [InlineData(new[] { 3, 140, 131 })]    // a stack of three matrices
     [InlineData(new[] { 2, 300, 1, 150 })] // unit axes around the factored ones

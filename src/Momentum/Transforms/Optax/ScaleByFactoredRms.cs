@@ -196,12 +196,12 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
 /// </summary>
 internal sealed unsafe class FactoredRmsPasses : IParallelBody
 {
-    /// <summary>Elements per work item of the row passes (whole rows), and columns per item of the column pass.</summary>
-    private const int ItemElements = 16 * 1024, ColumnsPerItem = 256;
+    /// <summary>Elements per work item of the row passes (whole rows).</summary>
+    private const int ItemElements = 16 * 1024;
 
     private readonly FactoredRmsState _s;
     private readonly float[] _rowFactor, _colFactor;
-    private readonly int _rowsPerItem, _rowItems, _columnItems;
+    private readonly int _rowsPerItem, _rowItems, _columnsPerItem, _columnItems;
     private float* _u;
     private double* _sumI, _sumJ;
     private float* _factorI, _factorJ;
@@ -215,7 +215,10 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
         _colFactor = new float[colLength];
         _rowsPerItem = Math.Max(1, ItemElements / Math.Max(1, s.Nb));
         _rowItems = (s.P * s.Na + _rowsPerItem - 1) / _rowsPerItem;
-        _columnItems = s.P * ((s.Nb + ColumnsPerItem - 1) / ColumnsPerItem);
+        // Two column items per thread, of 64 to 1,024 columns: a column's sum never leaves its item, so the split
+        // changes no bits, and long runs per row suit the strided reads.
+        _columnsPerItem = Math.Clamp((s.Nb + 2 * WorkerPool.DefaultThreads - 1) / (2 * WorkerPool.DefaultThreads) + 15 & ~15, 64, 1024);
+        _columnItems = s.P * ((s.Nb + _columnsPerItem - 1) / _columnsPerItem);
     }
 
     private int Threads => (long)_s.P * _s.Na * _s.Nb < 2 * ItemElements ? 1 : WorkerPool.DefaultThreads;
@@ -321,16 +324,21 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
         }
     }
 
-    /// <summary>Up to 256 columns of one matrix, over its rows in order, vectorized across the columns.</summary>
+    /// <summary>
+    /// A run of columns of one matrix, over its rows in order, vectorized across the columns; the run two rows ahead
+    /// is prefetched (each row's run starts a new page, which the hardware prefetchers do not cross).
+    /// </summary>
     private void SumColumns(int item)
     {
-        int na = _s.Na, nb = _s.Nb, blocks = (nb + ColumnsPerItem - 1) / ColumnsPerItem;
-        int p = item / blocks, j0 = item % blocks * ColumnsPerItem, j1 = Math.Min(j0 + ColumnsPerItem, nb);
+        int na = _s.Na, nb = _s.Nb, width = _columnsPerItem, blocks = (nb + width - 1) / width;
+        int p = item / blocks, j0 = item % blocks * width, j1 = Math.Min(j0 + width, nb);
         float eps = _eps;
         double* sum = _sumJ + (long)p * nb;
         for (int i = 0; i < na; i++)
         {
             float* g = _u + ((long)p * na + i) * nb;
+            if (i + 2 < na)
+                for (int jj = j0; jj < j1; jj += 16) VectorMath.Prefetch(g + 2L * nb + jj);
             int j = j0;
             if (Vector512.IsHardwareAccelerated)
             {
