@@ -115,6 +115,35 @@ public class FactoredRmsTests
     }
 
     [Fact]
+    public void Unfactored_LargeTensor_GivesTheElementwiseLoopsBits()
+    {
+        // 100,003 elements: seven chunks of the parallel pass, the last one short; every element as the scalar loop.
+        const int n = 100_003;
+        var set = new ParameterSet();
+        var w = set.Add("w", [n]);
+        var optimizer = new Optimizer(Transforms.ScaleByFactoredRms(), set);
+        var grads = new GradientSet(set);
+        var v = new float[n];
+        var expected = new float[n];
+        for (int t = 0; t < 3; t++)
+        {
+            var g = new float[n];
+            for (int i = 0; i < n; i++) g[i] = Engine.EngineTestData.Hash(t, i, 5) * (1 + i % 3);
+            grads.Set(w, g);
+            optimizer.Step(grads);
+            float beta = (float)(1 - Math.Pow(t + 1, -0.8)), gain = 1 - beta, eps = 1e-30f;
+            for (int i = 0; i < n; i++)
+            {
+                v[i] = beta * v[i] + gain * (g[i] * g[i] + eps);
+                expected[i] += g[i] * (1f / MathF.Sqrt(v[i]));
+            }
+            for (int i = 0; i < n; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(w.Values[i]),
+                    $"t={t} element {i}: {w.Values[i]:R}, the scalar loop gives {expected[i]:R}");
+        }
+    }
+
+    [Fact]
     public void SmallOrVector_IsNotFactored()
     {
         var set = new ParameterSet();
