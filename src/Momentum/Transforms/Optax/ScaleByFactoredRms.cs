@@ -45,6 +45,9 @@ internal sealed class FactoredRmsState : TransformState
 
     /// <summary>The parallel passes of a tensor that is a stack of matrices (Q = R' = 1); null for other layouts.</summary>
     public readonly FactoredRmsPasses? Passes;
+
+    /// <summary>The parallel pass over the full v when the tensor is not factored; null when it is.</summary>
+    public readonly UnfactoredRmsPass? Unfactored;
     public readonly int P, Na, Q, Nb, Rr, Rows;
     public readonly bool LargestIsB;
     public long Count;
@@ -57,6 +60,7 @@ internal sealed class FactoredRmsState : TransformState
         if (!factored || shape.Length < 2 || !TryFactor(shape, minDimSizeToFactor, out int d1, out int d0))
         {
             V = AddTensor("v");
+            Unfactored = new UnfactoredRmsPass();
             return;
         }
         int a = Math.Min(d0, d1), b = Math.Max(d0, d1);
@@ -110,7 +114,7 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
         float eps = (float)epsilon;
         if (s.V is not null)
         {
-            OptaxLoop.Run(new FullOp(beta, 1 - beta, eps), updates, parameters, s.V.Span);
+            s.Unfactored!.Run(beta, eps, updates, parameters, s.V.Span);
             return;
         }
         if (s.Parameter.Rows != s.Rows)
@@ -174,16 +178,6 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
                             float mean = (float)s.RowMean[(p * s.Q + q) * s.Rr + r];
                             updates[e] = updates[e] * (1f / MathF.Sqrt(row / mean)) * (1f / MathF.Sqrt(col));
                         }
-    }
-
-    /// <summary>v = β̂·v + (1−β̂)·(g² + ε); u = g·v^(−½).</summary>
-    private readonly struct FullOp(float beta, float gain, float eps) : IOptaxOperator
-    {
-        public TV Invoke<TV>(TV g, TV p, ref TV v, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
-        {
-            v = TV.Create(beta) * v + TV.Create(gain) * (g * g + TV.Create(eps));
-            return g * (TV.Create(1f) / TV.Sqrt(v));
-        }
     }
 }
 
@@ -410,5 +404,60 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             }
         }
         for (; j < n; j++) u[j] = scalarFirst ? u[j] * f * v[j] : u[j] * v[j] * f;
+    }
+}
+
+/// <summary>
+/// The unfactored second moment, <c>v = β̂·v + (1−β̂)·(g² + ε)</c> and <c>u = g·v^(−½)</c>, element by element over
+/// fixed 16 Ki chunks on the pool (each element's result does not depend on the chunking). Holds pointers into the
+/// spans only while it runs.
+/// </summary>
+internal sealed unsafe class UnfactoredRmsPass : IParallelBody
+{
+    private const int ChunkLength = 16 * 1024;
+
+    private float* _u, _p, _v;
+    private int _length;
+    private float _beta, _eps;
+
+    public void Run(float beta, float eps, Span<float> updates, ReadOnlySpan<float> parameters, Span<float> v)
+    {
+        if (parameters.Length != updates.Length) ThrowHelper.ThrowLengthMismatch(nameof(parameters), updates.Length, parameters.Length);
+        if (v.Length != updates.Length) ThrowHelper.ThrowLengthMismatch(nameof(v), updates.Length, v.Length);
+        int chunks = (updates.Length + ChunkLength - 1) / ChunkLength;
+        fixed (float* u = updates, p = parameters, pv = v)
+        {
+            _u = u;
+            _p = p;
+            _v = pv;
+            _length = updates.Length;
+            _beta = beta;
+            _eps = eps;
+            try
+            {
+                WorkerPool.Shared.Run(this, chunks, chunks < 2 ? 1 : WorkerPool.DefaultThreads);
+            }
+            finally
+            {
+                _u = _p = _v = null;
+            }
+        }
+    }
+
+    public void Run(int item, int worker)
+    {
+        int start = item * ChunkLength, length = Math.Min(ChunkLength, _length - start);
+        OptaxLoop.Run(new Op(_beta, 1 - _beta, _eps), new Span<float>(_u + start, length), new ReadOnlySpan<float>(_p + start, length),
+            new Span<float>(_v + start, length));
+    }
+
+    /// <summary>v = β̂·v + (1−β̂)·(g² + ε); u = g·v^(−½).</summary>
+    private readonly struct Op(float beta, float gain, float eps) : IOptaxOperator
+    {
+        public TV Invoke<TV>(TV g, TV p, ref TV v, ref TV b, ref TV c, ref TV d) where TV : struct, IOptaxLanes<TV>
+        {
+            v = TV.Create(beta) * v + TV.Create(gain) * (g * g + TV.Create(eps));
+            return g * (TV.Create(1f) / TV.Sqrt(v));
+        }
     }
 }
