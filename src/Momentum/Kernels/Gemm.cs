@@ -164,10 +164,15 @@ internal sealed class Gemm : IParallelBody
         }
         else
         {
-            for (int r = 0; r < rows; r++)
+            // A row at a time within a depth block, so the block's strip stays in L1 while its rows are gathered.
+            for (int l0 = 0; l0 < k; l0 += DepthBlock)
             {
-                int from = (row0 + r) * k;
-                for (int l = 0; l < k; l++) packed[l * StripRows + r] = a[from + l];
+                int l1 = Math.Min(k, l0 + DepthBlock);
+                for (int r = 0; r < rows; r++)
+                {
+                    int from = (row0 + r) * k;
+                    for (int l = l0; l < l1; l++) packed[l * StripRows + r] = a[from + l];
+                }
             }
         }
     }
@@ -181,11 +186,15 @@ internal sealed class Gemm : IParallelBody
         var b = _b;
         if (_transposeB)
         {
-            // B is n × k: op(B)[l, j] = B[j, l].
-            for (int c = 0; c < cols; c++)
+            // B is n × k: op(B)[l, j] = B[j, l]; a column at a time within a depth block (the block stays in L1).
+            for (int l0 = 0; l0 < k; l0 += DepthBlock)
             {
-                int from = (col0 + c) * k;
-                for (int l = 0; l < k; l++) packed[l * width + c] = b[from + l];
+                int l1 = Math.Min(k, l0 + DepthBlock);
+                for (int c = 0; c < cols; c++)
+                {
+                    int from = (col0 + c) * k;
+                    for (int l = l0; l < l1; l++) packed[l * width + c] = b[from + l];
+                }
             }
         }
         else
@@ -196,10 +205,11 @@ internal sealed class Gemm : IParallelBody
 
     /// <summary>One tile of C: the register blocks over every depth block, into <paramref name="tile"/>, then the epilogue.</summary>
     /// <remarks>
-    /// Compiled fully optimized at once: under tiered compilation a tier of the register block kept its sums in memory
-    /// (several times slower) until the final tier replaced it.
+    /// Compiled fully optimized at once, and never inlined: code compiled with profile guidance (a tier of this method,
+    /// or the pool's work loop after devirtualizing its call into this one) kept the register block's 12 sums in
+    /// memory and ran about ten times slower.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void Tile<TV>(int item, float[] tile) where TV : struct, IGemmLanes<TV>
     {
         int width = 2 * TV.Count, k = _k;

@@ -55,7 +55,7 @@ public class FactoredRmsTests
     [InlineData(new[] { 130, 200 })]       // largest axis last
     [InlineData(new[] { 260, 129 })]       // largest axis first
     [InlineData(new[] { 128, 128 })]       // a tie goes to the later axis
-    [InlineData(new[] { 1000, 300 })]      // many row items and two column items
+    [InlineData(new[] { 1000, 300 })]      // many row items and several column items
     [InlineData(new[] { 129, 4099 })]      // a vector tail in every row
     [InlineData(new[] { 3, 140, 131 })]    // a stack of three matrices
     [InlineData(new[] { 2, 300, 1, 150 })] // unit axes around the factored ones
@@ -111,6 +111,35 @@ public class FactoredRmsTests
             for (int e = 0; e < n; e++)
                 Assert.True(BitConverter.SingleToInt32Bits(expected[e]) == BitConverter.SingleToInt32Bits(w.Values[e]),
                     $"t={t} element {e}: {w.Values[e]:R}, the serial loops give {expected[e]:R}");
+        }
+    }
+
+    [Fact]
+    public void Unfactored_LargeTensor_GivesTheElementwiseLoopsBits()
+    {
+        // 100,003 elements: seven chunks of the parallel pass, the last one short; every element as the scalar loop.
+        const int n = 100_003;
+        var set = new ParameterSet();
+        var w = set.Add("w", [n]);
+        var optimizer = new Optimizer(Transforms.ScaleByFactoredRms(), set);
+        var grads = new GradientSet(set);
+        var v = new float[n];
+        var expected = new float[n];
+        for (int t = 0; t < 3; t++)
+        {
+            var g = new float[n];
+            for (int i = 0; i < n; i++) g[i] = Engine.EngineTestData.Hash(t, i, 5) * (1 + i % 3);
+            grads.Set(w, g);
+            optimizer.Step(grads);
+            float beta = (float)(1 - Math.Pow(t + 1, -0.8)), gain = 1 - beta, eps = 1e-30f;
+            for (int i = 0; i < n; i++)
+            {
+                v[i] = beta * v[i] + gain * (g[i] * g[i] + eps);
+                expected[i] += g[i] * (1f / MathF.Sqrt(v[i]));
+            }
+            for (int i = 0; i < n; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(w.Values[i]),
+                    $"t={t} element {i}: {w.Values[i]:R}, the scalar loop gives {expected[i]:R}");
         }
     }
 

@@ -32,9 +32,9 @@ public static partial class Transforms
     /// transposed back. Every parameter is taken as its (rows × row length) matrix, so a convolution weight
     /// [out, in, kh, kw] is orthogonalized as out × (in·kh·kw), as the Muon reference code does (Optax raises for
     /// non-2-D leaves unless given dimension numbers); <see cref="Optimizers.Muon"/> sends only rank-2 parameters
-    /// here and the others to AdamW, as Optax's default. The iterations run in float32, as Optax's do in the parameter's dtype: each matrix product
-    /// is a blocked, multithreaded kernel whose every element is the float sum over k in increasing order (the same
-    /// bits for any thread count and vector width). Only
+    /// here and the others to AdamW, as Optax's default. The iterations run in float32, as Optax's do in the
+    /// parameter's dtype: each matrix product is a blocked, multithreaded kernel whose every element is the float sum
+    /// over k in increasing order (the bits of naive float32 loops, for any thread count and vector width). Only
     /// Optax's default <c>preconditioning='frobenius'</c> is implemented. State: mu, count.
     /// </remarks>
     public static GradientTransformation ScaleByMuon(IReadOnlyList<(double A, double B, double C)>? coefficients = null, int nsSteps = 5, double beta = 0.95,

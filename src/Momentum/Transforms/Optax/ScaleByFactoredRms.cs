@@ -45,6 +45,9 @@ internal sealed class FactoredRmsState : TransformState
 
     /// <summary>The parallel passes of a tensor that is a stack of matrices (Q = R' = 1); null for other layouts.</summary>
     public readonly FactoredRmsPasses? Passes;
+
+    /// <summary>The parallel pass over the full v when the tensor is not factored; null when it is.</summary>
+    public readonly UnfactoredRmsPass? Unfactored;
     public readonly int P, Na, Q, Nb, Rr, Rows;
     public readonly bool LargestIsB;
     public long Count;
@@ -57,6 +60,7 @@ internal sealed class FactoredRmsState : TransformState
         if (!factored || shape.Length < 2 || !TryFactor(shape, minDimSizeToFactor, out int d1, out int d0))
         {
             V = AddTensor("v");
+            Unfactored = new UnfactoredRmsPass();
             return;
         }
         int a = Math.Min(d0, d1), b = Math.Max(d0, d1);
@@ -110,7 +114,7 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
         float eps = (float)epsilon;
         if (s.V is not null)
         {
-            OptaxLoop.Run(new FullOp(beta, 1 - beta, eps), updates, parameters, s.V.Span);
+            s.Unfactored!.Run(beta, eps, updates, parameters, s.V.Span);
             return;
         }
         if (s.Parameter.Rows != s.Rows)
@@ -175,18 +179,6 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
                             updates[e] = updates[e] * (1f / MathF.Sqrt(row / mean)) * (1f / MathF.Sqrt(col));
                         }
     }
-
-    /// <summary>v = β̂·v + (1−β̂)·(g² + ε); u = g·v^(−½).</summary>
-    private readonly struct FullOp(float beta, float gain, float eps) : IElementwiseOperator
-    {
-        public static int States => 1;
-
-        public TV Invoke<TV>(TV g, TV p, ref TV v, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV>
-        {
-            v = TV.Create(beta) * v + TV.Create(gain) * (g * g + TV.Create(eps));
-            return g * (TV.Create(1f) / TV.Sqrt(v));
-        }
-    }
 }
 
 /// <summary>
@@ -198,12 +190,12 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
 /// </summary>
 internal sealed unsafe class FactoredRmsPasses : IParallelBody
 {
-    /// <summary>Elements per work item of the row passes (whole rows), and columns per item of the column pass.</summary>
-    private const int ItemElements = 16 * 1024, ColumnsPerItem = 256;
+    /// <summary>Elements per work item of the row passes (whole rows).</summary>
+    private const int ItemElements = 16 * 1024;
 
     private readonly FactoredRmsState _s;
     private readonly float[] _rowFactor, _colFactor;
-    private readonly int _rowsPerItem, _rowItems, _columnItems;
+    private readonly int _rowsPerItem, _rowItems, _columnsPerItem, _columnItems;
     private float* _u;
     private double* _sumI, _sumJ;
     private float* _factorI, _factorJ;
@@ -217,7 +209,10 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
         _colFactor = new float[colLength];
         _rowsPerItem = Math.Max(1, ItemElements / Math.Max(1, s.Nb));
         _rowItems = (s.P * s.Na + _rowsPerItem - 1) / _rowsPerItem;
-        _columnItems = s.P * ((s.Nb + ColumnsPerItem - 1) / ColumnsPerItem);
+        // Two column items per thread, of 64 to 1,024 columns: a column's sum never leaves its item, so the split
+        // changes no bits, and long runs per row suit the strided reads.
+        _columnsPerItem = Math.Clamp((s.Nb + 2 * WorkerPool.DefaultThreads - 1) / (2 * WorkerPool.DefaultThreads) + 15 & ~15, 64, 1024);
+        _columnItems = s.P * ((s.Nb + _columnsPerItem - 1) / _columnsPerItem);
     }
 
     private int Threads => (long)_s.P * _s.Na * _s.Nb < 2 * ItemElements ? 1 : WorkerPool.DefaultThreads;
@@ -323,16 +318,21 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
         }
     }
 
-    /// <summary>Up to 256 columns of one matrix, over its rows in order, vectorized across the columns.</summary>
+    /// <summary>
+    /// A run of columns of one matrix, over its rows in order, vectorized across the columns; the run two rows ahead
+    /// is prefetched (each row's run starts a new page, which the hardware prefetchers do not cross).
+    /// </summary>
     private void SumColumns(int item)
     {
-        int na = _s.Na, nb = _s.Nb, blocks = (nb + ColumnsPerItem - 1) / ColumnsPerItem;
-        int p = item / blocks, j0 = item % blocks * ColumnsPerItem, j1 = Math.Min(j0 + ColumnsPerItem, nb);
+        int na = _s.Na, nb = _s.Nb, width = _columnsPerItem, blocks = (nb + width - 1) / width;
+        int p = item / blocks, j0 = item % blocks * width, j1 = Math.Min(j0 + width, nb);
         float eps = _eps;
         double* sum = _sumJ + (long)p * nb;
         for (int i = 0; i < na; i++)
         {
             float* g = _u + ((long)p * na + i) * nb;
+            if (i + 2 < na)
+                for (int jj = j0; jj < j1; jj += 16) VectorMath.Prefetch(g + 2L * nb + jj);
             int j = j0;
             if (Vector512.IsHardwareAccelerated)
             {
@@ -404,5 +404,62 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             }
         }
         for (; j < n; j++) u[j] = scalarFirst ? u[j] * f * v[j] : u[j] * v[j] * f;
+    }
+}
+
+/// <summary>
+/// The unfactored second moment, <c>v = β̂·v + (1−β̂)·(g² + ε)</c> and <c>u = g·v^(−½)</c>, element by element over
+/// fixed 16 Ki chunks on the pool (each element's result does not depend on the chunking). Holds pointers into the
+/// spans only while it runs.
+/// </summary>
+internal sealed unsafe class UnfactoredRmsPass : IParallelBody
+{
+    private const int ChunkLength = 16 * 1024;
+
+    private float* _u, _p, _v;
+    private int _length;
+    private float _beta, _eps;
+
+    public void Run(float beta, float eps, Span<float> updates, ReadOnlySpan<float> parameters, Span<float> v)
+    {
+        if (parameters.Length != updates.Length) ThrowHelper.ThrowLengthMismatch(nameof(parameters), updates.Length, parameters.Length);
+        if (v.Length != updates.Length) ThrowHelper.ThrowLengthMismatch(nameof(v), updates.Length, v.Length);
+        int chunks = (updates.Length + ChunkLength - 1) / ChunkLength;
+        fixed (float* u = updates, p = parameters, pv = v)
+        {
+            _u = u;
+            _p = p;
+            _v = pv;
+            _length = updates.Length;
+            _beta = beta;
+            _eps = eps;
+            try
+            {
+                WorkerPool.Shared.Run(this, chunks, chunks < 2 ? 1 : WorkerPool.DefaultThreads);
+            }
+            finally
+            {
+                _u = _p = _v = null;
+            }
+        }
+    }
+
+    public void Run(int item, int worker)
+    {
+        int start = item * ChunkLength, length = Math.Min(ChunkLength, _length - start);
+        OptaxLoop.Run(new Op(_beta, 1 - _beta, _eps), new Span<float>(_u + start, length), new ReadOnlySpan<float>(_p + start, length),
+            new Span<float>(_v + start, length));
+    }
+
+    /// <summary>v = β̂·v + (1−β̂)·(g² + ε); u = g·v^(−½).</summary>
+    private readonly struct Op(float beta, float gain, float eps) : IElementwiseOperator
+    {
+        public static int States => 1;
+
+        public TV Invoke<TV>(TV g, TV p, ref TV v, ref TV b, ref TV c, ref TV d) where TV : struct, ILanes<TV>
+        {
+            v = TV.Create(beta) * v + TV.Create(gain) * (g * g + TV.Create(eps));
+            return g * (TV.Create(1f) / TV.Sqrt(v));
+        }
     }
 }
