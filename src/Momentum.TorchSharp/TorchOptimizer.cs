@@ -31,7 +31,7 @@ namespace Momentum.TorchSharp;
 /// (<see cref="Momentum.Optimizer.Rows(Parameter)"/> on <see cref="Optimizer"/>) re-point the TorchSharp parameter and
 /// its <c>grad</c> at the new memory and shape.</para>
 /// </remarks>
-public sealed class TorchOptimizer
+public sealed partial class TorchOptimizer
 {
     private readonly Entry[] _entries;
 
@@ -100,8 +100,9 @@ public sealed class TorchOptimizer
     public GradientSet Gradients { get; }
 
     /// <summary>
-    /// Zeroes every gradient buffer in place (backward accumulates into it) and marks every parameter as having no
-    /// gradient; <see cref="step"/> decides which have one (see the remarks of <see cref="TorchOptimizer"/>).
+    /// Zeroes every gradient buffer in place (backward accumulates into it), attaches it again as the parameter's
+    /// <c>grad</c> where the caller replaced or nulled it, and marks every parameter as having no gradient;
+    /// <see cref="step"/> decides which have one (see the remarks of <see cref="TorchOptimizer"/>).
     /// </summary>
     /// <param name="set_to_none">Accepted for PyTorch's signature: either way the buffers stay attached (zero copy)
     /// and a parameter that does not require grad, or whose <c>grad</c> is null, has no gradient at the next step.</param>
@@ -114,7 +115,7 @@ public sealed class TorchOptimizer
             Gradients.PinnedGradient(entry.Parameter).AsSpan(0, entry.Parameter.Length).Clear();
             Gradients.Clear(entry.Parameter);
             entry.NoGradient = false;
-            if (!AttachedGradient(entry, out bool isNull) && !isNull) PointGradient(entry);
+            if (!AttachedGradient(entry, out _)) PointGradient(entry); // a new step: backward accumulates into the buffer again
         }
     }
 
