@@ -13,7 +13,7 @@ public class DocsExampleTests
         Assert.Contains("```csharp\n" + example.TrimEnd('\n') + "\n```", doc);
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Momentum.slnx"))) return dir.FullName;
