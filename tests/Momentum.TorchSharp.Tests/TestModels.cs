@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Momentum.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,6 +29,32 @@ internal static class TestModels
         using var loss = nn.functional.cross_entropy(output, y);
         loss.backward();
         return loss.item<float>();
+    }
+
+    /// <summary>
+    /// Trains two models side by side on the same batches (seeds <paramref name="firstSeed"/>, ...), each with its own
+    /// optimizer (zero_grad, backward, step), and returns <see cref="MaxRelativeDifference"/> of their parameters.
+    /// </summary>
+    public static double TrainSideBySide(nn.Module<Tensor, Tensor> ours, TorchOptimizer momentum, nn.Module<Tensor, Tensor> theirs, optim.Optimizer torchSharp, int firstSeed, int steps)
+    {
+        for (int t = 0; t < steps; t++)
+        {
+            var (x, y) = Batch(seed: firstSeed + t);
+            momentum.zero_grad();
+            Backward(ours, x, y);
+            momentum.step();
+            torchSharp.zero_grad();
+            Backward(theirs, x, y);
+            torchSharp.step();
+        }
+        return MaxRelativeDifference(Values(ours), Values(theirs));
+    }
+
+    /// <summary>Copies <paramref name="source"/>'s parameter values into <paramref name="destination"/> (same architecture).</summary>
+    public static void CopyValues(nn.Module source, nn.Module destination)
+    {
+        using var _ = torch.no_grad();
+        foreach (var ((_, p), (_, q)) in destination.named_parameters().Zip(source.named_parameters())) p.copy_(q);
     }
 
     /// <summary>Every parameter's values, by name.</summary>
