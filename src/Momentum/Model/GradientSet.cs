@@ -87,6 +87,22 @@ public sealed class GradientSet
         foreach (var p in Parameters) Get(p, clear: true);
     }
 
+    /// <summary>
+    /// The pinned array of a pinned parameter's gradient (<see cref="ParameterSet.AddPinned"/>), for another library to
+    /// write into (e.g. a tensor over the same memory that backward accumulates into). Its first
+    /// <see cref="Parameter.Length"/> elements are the gradient; they keep their address until a row operation grows
+    /// the parameter past its capacity (the parameter's <see cref="PinnedStorageChanged"/> handler is then called with
+    /// this set). Does not mark the gradient present: call <see cref="Get"/> (without clearing) for that.
+    /// </summary>
+    /// <param name="parameter">A pinned parameter of <see cref="Parameters"/>.</param>
+    /// <exception cref="InvalidOperationException">The parameter is not pinned.</exception>
+    public float[] PinnedGradient(Parameter parameter)
+    {
+        Parameters.CheckOwns(parameter, nameof(parameter));
+        if (!parameter.IsPinned) ThrowHelper.ThrowInvalidOperation($"Parameter '{parameter.Name}' is not pinned (add it with ParameterSet.AddPinned or AddExternal).");
+        return Buffer(parameter).PinnedArray;
+    }
+
     internal RowBuffer? BufferIfPresent(Parameter parameter) =>
         HasGradient(parameter) ? _buffers[parameter.Index] : null;
 
@@ -120,12 +136,19 @@ public sealed class GradientSet
             for (int j = 0; j < _buffers.Length; j++)
             {
                 var p = Parameters[j];
-                _buffers[j] ??= _slabs.TryAllocate(p.Rows, p.RowLength, p.Rows);
+                if (!p.IsPinned) _buffers[j] ??= _slabs.TryAllocate(p.Rows, p.RowLength, p.Rows);
             }
-            buffer = _buffers[i] ??= new RowBuffer(parameter.Rows, parameter.RowLength);
+            buffer = _buffers[i] ??= NewBuffer(parameter);
             BufferVersion++;
         }
         else if (buffer.Rows != parameter.Rows) buffer.Resize(parameter.Rows);
         return buffer;
+    }
+
+    /// <summary>An unpacked buffer: pinned (telling the parameter's handler when it changes) for a pinned parameter.</summary>
+    private RowBuffer NewBuffer(Parameter parameter)
+    {
+        if (parameter.Pinned is not { } pinned) return new RowBuffer(parameter.Rows, parameter.RowLength);
+        return new RowBuffer(parameter.Rows, parameter.RowLength, null) { Changed = () => pinned.Changed?.Invoke(parameter, this) };
     }
 }

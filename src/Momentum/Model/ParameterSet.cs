@@ -29,7 +29,47 @@ public sealed class ParameterSet : IReadOnlyList<Parameter>
     /// <exception cref="ArgumentException">The name is empty or taken, a dimension is negative, or the value count is wrong.</exception>
     public Parameter Add(string name, int[] shape, ReadOnlySpan<float> values) => Add(name, shape, values, fill: true);
 
-    private Parameter Add(string name, int[] shape, ReadOnlySpan<float> values, bool fill)
+    /// <summary>
+    /// Adds a parameter whose values, and the gradient of every <see cref="GradientSet"/> of it, live in pinned arrays
+    /// (the pinned object heap) that another library may address directly, e.g. tensors over the same memory
+    /// (zero copy): see <see cref="Parameter.PinnedArray"/> and <see cref="GradientSet.PinnedGradient"/>.
+    /// </summary>
+    /// <param name="name">A unique, non-empty name.</param>
+    /// <param name="shape">The shape; empty for a scalar.</param>
+    /// <param name="values">The initial values, row-major, of the shape's element count; empty for zeros.</param>
+    /// <param name="changed">Called when a row operation changes the row count or moves the memory of the values or
+    /// of a gradient (only growing past the capacity moves it); null if the memory is never shared.</param>
+    /// <returns>The new parameter.</returns>
+    /// <exception cref="ArgumentException">The name is empty or taken, a dimension is negative, or the value count is wrong.</exception>
+    /// <remarks>
+    /// A pinned parameter is never packed into a shared slab with others, so its arrays keep their address from step to
+    /// step; the numbers of a step are the same bits as with ordinary storage (the layout only affects speed). The arrays
+    /// may be longer than the tensor (spare row capacity).
+    /// </remarks>
+    public Parameter AddPinned(string name, int[] shape, ReadOnlySpan<float> values, PinnedStorageChanged? changed = null) =>
+        Add(name, shape, values, fill: !values.IsEmpty, new PinnedStorage(null, changed));
+
+    /// <summary>
+    /// Adds a pinned parameter over memory handed in: <paramref name="storage"/> is used in place (the values are its
+    /// first elements, row-major; the rest is spare row capacity), not copied. Gradients are pinned arrays as with
+    /// <see cref="AddPinned"/>.
+    /// </summary>
+    /// <param name="name">A unique, non-empty name.</param>
+    /// <param name="shape">The shape; empty for a scalar.</param>
+    /// <param name="storage">The values' memory, at least the shape's element count long. If its address is handed to
+    /// native code, the caller keeps it pinned (<see cref="GC.AllocateArray{T}(int, bool)"/> with <c>pinned: true</c>,
+    /// or a pinned <see cref="System.Runtime.InteropServices.GCHandle"/>) for as long as the parameter uses it.</param>
+    /// <param name="changed">As for <see cref="AddPinned"/>: a row operation that grows the parameter past the
+    /// array's capacity moves the values to a new pinned array of the library's, and calls it.</param>
+    /// <returns>The new parameter.</returns>
+    /// <exception cref="ArgumentException">The name is empty or taken, a dimension is negative, or the array is too short.</exception>
+    public Parameter AddExternal(string name, int[] shape, float[] storage, PinnedStorageChanged? changed = null)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        return Add(name, shape, ReadOnlySpan<float>.Empty, fill: false, new PinnedStorage(storage, changed));
+    }
+
+    private Parameter Add(string name, int[] shape, ReadOnlySpan<float> values, bool fill, PinnedStorage? pinned = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(shape);
@@ -44,7 +84,9 @@ public sealed class ParameterSet : IReadOnlyList<Parameter>
         }
         if (fill && values.Length != count)
             ThrowHelper.ThrowArgument(nameof(values), $"Parameter '{name}' has shape [{string.Join(", ", shape)}] ({count} elements) but {values.Length} values were given.");
-        var parameter = new Parameter(this, _parameters.Count, name, shape);
+        if (pinned?.External is { } storage && storage.Length < count)
+            ThrowHelper.ThrowArgument(nameof(storage), $"Parameter '{name}' has shape [{string.Join(", ", shape)}] ({count} elements) but the storage holds {storage.Length}.");
+        var parameter = new Parameter(this, _parameters.Count, name, shape, pinned);
         if (fill) values.CopyTo(parameter.Values);
         _parameters.Add(parameter);
         _byName.Add(name, parameter);

@@ -9,12 +9,16 @@ namespace Momentum;
 /// A buffer usually owns its array. The per-row state tensors of small parameters are instead carved out of shared
 /// slabs (<see cref="StateArena"/>), so that, say, the first moments of ten thousand small tensors lie one after
 /// another in memory and a step streams them as one; such a buffer moves to an array of its own when it has to grow.
+/// A <em>pinned</em> buffer (<see cref="IsPinned"/>: the values and gradients of a parameter made with
+/// <see cref="ParameterSet.AddPinned"/> or <see cref="ParameterSet.AddExternal"/>) is never carved out of a slab; its
+/// array keeps its address until a row operation must grow it, and then the new array is pinned too.
 /// </remarks>
 public sealed class RowBuffer
 {
     private float[] _data;
     private int _offset;   // where this buffer's elements begin in _data
     private int _capacity; // elements reserved from _offset on
+    private readonly bool _pinned;
     private static int s_layoutVersion;
 
     /// <summary>Creates a buffer of <paramref name="rows"/> rows of <paramref name="rowLength"/> zeros.</summary>
@@ -44,6 +48,48 @@ public sealed class RowBuffer
         Rows = rows;
         RowLength = rowLength;
     }
+
+    /// <summary>
+    /// A pinned buffer of <paramref name="rows"/> rows over <paramref name="array"/> (used in place from element 0; its
+    /// length sets the capacity), or over a new array on the pinned object heap when it is null.
+    /// </summary>
+    internal RowBuffer(int rows, int rowLength, float[]? array)
+    {
+        long total = (long)rows * rowLength;
+        if (total > Array.MaxLength) ThrowHelper.ThrowArgumentOutOfRange(nameof(rows), total, "times the row length must fit in one array");
+        _data = array ?? GC.AllocateArray<float>((int)total, pinned: true);
+        _capacity = rowLength == 0 ? _data.Length : _data.Length / rowLength * rowLength;
+        _pinned = true;
+        Rows = rows;
+        RowLength = rowLength;
+    }
+
+    /// <summary>
+    /// Whether the buffer is pinned: its elements begin at element 0 of <see cref="PinnedArray"/>, whose address another
+    /// library may hold, and it is never relocated into a shared slab. Only a row operation that grows it past its
+    /// capacity gives it a new array (pinned as well), and then <see cref="Changed"/> tells its owner.
+    /// </summary>
+    public bool IsPinned => _pinned;
+
+    /// <summary>
+    /// The array of a pinned buffer: the elements in use are its first <see cref="Length"/> (row-major); the rest is
+    /// spare capacity. The reference changes only when a row operation grows the buffer past its capacity.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The buffer is not pinned.</exception>
+    public float[] PinnedArray
+    {
+        get
+        {
+            if (!_pinned) ThrowHelper.ThrowInvalidOperation("This buffer is not pinned; only pinned buffers hand out their array.");
+            return _data;
+        }
+    }
+
+    /// <summary>
+    /// Called after <see cref="Resize"/> changed the row count or the array (a pinned buffer's owner re-points its views
+    /// there); the rows a row operation writes may still be filled in after the call.
+    /// </summary>
+    internal Action? Changed { get; set; }
 
     /// <summary>The number of rows in use.</summary>
     public int Rows { get; private set; }
@@ -92,12 +138,13 @@ public sealed class RowBuffer
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         Interlocked.Increment(ref s_layoutVersion);
+        var before = _data;
         if (rows > Capacity)
         {
             long wanted = Math.Max(rows, (long)Capacity * 3 / 2 + 1);
             long total = Math.Min(wanted * RowLength, Array.MaxLength);
             if (total < (long)rows * RowLength) ThrowHelper.ThrowArgumentOutOfRange(nameof(rows), rows, "times the row length must fit in one array");
-            var grown = new float[total];
+            var grown = _pinned ? GC.AllocateArray<float>((int)total, pinned: true) : new float[total];
             Span.CopyTo(grown);
             _data = grown;
             _offset = 0;
@@ -107,6 +154,8 @@ public sealed class RowBuffer
         {
             _data.AsSpan(_offset + Length, (rows - Rows) * RowLength).Clear();
         }
+        bool changed = rows != Rows || !ReferenceEquals(before, _data);
         Rows = rows;
+        if (changed) Changed?.Invoke();
     }
 }
