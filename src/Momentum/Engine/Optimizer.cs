@@ -143,7 +143,7 @@ public sealed partial class Optimizer
         BeginActive(loss);
         Array.Clear(_kernelRuns);
         if (IsFused) RunFused(gradients, loss, gradientsReduced, begun: true);
-        else RunMaterialized(gradients, loss);
+        else RunMaterialized(gradients, loss, gradientsReduced: gradientsReduced);
         StepCount++;
         return true;
     }
