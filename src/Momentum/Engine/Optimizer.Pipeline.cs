@@ -23,6 +23,7 @@ public sealed partial class Optimizer
         Array.Resize(ref _activeLength, Parameters.Count);
         Array.Resize(ref _prepareList, Parameters.Count);
         Array.Resize(ref _activeKind, Parameters.Count);
+        Array.Resize(ref _squaresList, Parameters.Count);
         Array.Resize(ref _collectIndex, Parameters.Count);
         Array.Resize(ref _collectLength, Parameters.Count);
         Array.Resize(ref _collectKind, Parameters.Count);
@@ -313,8 +314,27 @@ public sealed partial class Optimizer
                 if (round == 0 && !gradientsReduced) RunPass(BodyMode.ReduceGradients); // later rounds' sums: the round before
                 FinishReductions(round, loss);
             }
-            RunPass(BodyMode.Round);
+            RunPass(BodyMode.Round, ListParameterSquares(round));
         }
+    }
+
+    /// <summary>
+    /// Lists the active parameters whose next round after <paramref name="round"/> starts with a reduction that needs
+    /// the parameter's sum of squares (<see cref="IParameterSquaresReduction"/>): the round's pass computes each of them
+    /// as a work item of its own, ahead of the segments (the values do not change before that parameter's last round).
+    /// </summary>
+    /// <returns>The number of parameters listed.</returns>
+    private int ListParameterSquares(int round)
+    {
+        int count = 0;
+        for (int a = 0; a < _activeCount; a++)
+        {
+            var plan = _plans[_active[a]];
+            if (round >= plan.Rounds || plan.NextReduction[round] is not IParameterSquaresReduction) continue;
+            plan.HasParameterSquares = true;
+            _squaresList[count++] = _active[a];
+        }
+        return count;
     }
 
     /// <summary>The materialized run phase as separate passes: copy, per round a reduction pass and an element-wise
@@ -362,11 +382,14 @@ public sealed partial class Optimizer
         return anyReduction;
     }
 
-    /// <summary>Runs <paramref name="mode"/> over the current work items on the pool.</summary>
-    private void RunPass(BodyMode mode)
+    /// <summary>Runs <paramref name="mode"/> over the current work items on the pool, after <paramref name="squares"/>
+    /// items that each sum the squares of a parameter of <see cref="_squaresList"/>.</summary>
+    private void RunPass(BodyMode mode, int squares = 0)
     {
         _body.Mode = mode;
-        WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
+        _body.SquaresItems = squares;
+        WorkerPool.Shared.Run(_body, squares + _segments.ItemCount, Options.Threads);
+        _body.SquaresItems = 0;
     }
 
     /// <summary>Combines the per-segment partial sums in segment order and hands each reduction its total.</summary>
@@ -390,7 +413,12 @@ public sealed partial class Optimizer
             if (plan.Stages[stage].Transform is not ReducingTransformation reducing) continue;
             int group = plan.RoundGroup[round];
             var info = new StepInfo(StepCount, plan.Parameter, loss);
-            reducing.Finish(plan.States![stage], group >= 0 ? _groupTotals[group] : plan.ReductionTotal, in info);
+            double total = group >= 0 ? _groupTotals[group] : plan.ReductionTotal;
+            if (plan.HasParameterSquares && reducing is IParameterSquaresReduction squares)
+                squares.Finish(plan.States![stage], total, plan.ParameterSquares, in info);
+            else
+                reducing.Finish(plan.States![stage], total, in info);
+            plan.HasParameterSquares = false;
         }
     }
 

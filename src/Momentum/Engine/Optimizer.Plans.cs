@@ -54,6 +54,8 @@ public sealed partial class Optimizer
         public readonly int[] ValidatedStages; // the stages (other than step-value ones) that check their step
         public RowBuffer? Updates;
         public double ReductionTotal;
+        public double ParameterSquares;  // this step's sum of squares of the values, for an IParameterSquaresReduction
+        public bool HasParameterSquares; // ParameterSquares was computed for the coming reduction of this step
         private readonly Optimizer _owner;
         private readonly int _index;
         private TransformState?[]? _states;

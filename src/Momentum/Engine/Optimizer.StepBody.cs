@@ -14,8 +14,20 @@ public sealed partial class Optimizer
         public double Loss;
         public bool InlinePrepare;
         public bool Apply; // BodyMode.Round: a parameter's last round adds its updates to the parameters
+        public int SquaresItems; // the first items of the pass each sum the squares of a parameter of _squaresList
 
         public void Run(int item, int worker)
+        {
+            if (item < SquaresItems)
+            {
+                var plan = owner._plans[owner._squaresList[item]];
+                plan.ParameterSquares = VectorMath.SumOfSquares(plan.Parameter.Values);
+                return;
+            }
+            RunItem(item - SquaresItems, worker);
+        }
+
+        private void RunItem(int item, int worker)
         {
             var o = owner;
             if (Mode == BodyMode.Collect)
