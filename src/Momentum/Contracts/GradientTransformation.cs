@@ -138,6 +138,22 @@ internal interface IStepValueTransformation
     void StoreStepValue(TransformState? state, float value);
 }
 
+/// <summary>
+/// A reduction whose <see cref="ReducingTransformation.Finish"/> also needs the sum of squares of the parameter's values
+/// before this step's update, as one <see cref="Kernels.VectorMath.SumOfSquares"/> over the whole tensor (a trust ratio's
+/// ‖θ‖). When the reduction heads a later round of the materialized path, the engine computes that sum on the pool
+/// during the round before, beside the round's segments, instead of serially in Finish on the stepping thread.
+/// </summary>
+internal interface IParameterSquaresReduction
+{
+    /// <summary>Does what <see cref="ReducingTransformation.Finish"/> does, with the parameter's sum of squares given.</summary>
+    /// <param name="state">The reduction's state for one parameter.</param>
+    /// <param name="total">The sum of <see cref="ReducingTransformation.Reduce"/> over the scope.</param>
+    /// <param name="parameterSquares"><see cref="Kernels.VectorMath.SumOfSquares"/> of the parameter's values.</param>
+    /// <param name="step">The step being taken.</param>
+    void Finish(TransformState? state, double total, double parameterSquares, in StepInfo step);
+}
+
 /// <summary>One primitive transformation in a parameter's expanded chain, with its path for state names.</summary>
 /// <param name="Transform">The primitive transformation.</param>
 /// <param name="Path">Its path in the tree of combinators.</param>

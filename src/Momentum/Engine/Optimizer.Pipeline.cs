@@ -23,12 +23,13 @@ public sealed partial class Optimizer
         Array.Resize(ref _activeLength, Parameters.Count);
         Array.Resize(ref _prepareList, Parameters.Count);
         Array.Resize(ref _activeKind, Parameters.Count);
+        Array.Resize(ref _squaresList, Parameters.Count);
         Array.Resize(ref _collectIndex, Parameters.Count);
         Array.Resize(ref _collectLength, Parameters.Count);
         Array.Resize(ref _collectKind, Parameters.Count);
         Array.Resize(ref _blockActive, (Parameters.Count + CollectBlockLength - 1) / CollectBlockLength);
         Array.Resize(ref _blockMissingState, _blockActive.Length);
-        IsFused = _plans.TrueForAll(p => p.Fusable);
+        IsFused = !Options.Materialized && _plans.TrueForAll(p => p.Fusable);
         _headReduction = _plans.Exists(p => p.RunStarts.Length > 0 && p.Stages[0].Transform is ReducingTransformation);
         // A parameter runs its one-pass kernel only in a fused step, decided here once for the begin, prepare and run
         // phases alike: in a materialized step every parameter runs the generic chain (a parameter added later can turn
@@ -272,44 +273,123 @@ public sealed partial class Optimizer
         WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
     }
 
-    private void RunMaterialized(GradientSet gradients, double loss, bool apply = true)
+    /// <summary>
+    /// The run phase of a materialized step (tensor stages, or reductions after the head). Each parameter's stages run
+    /// in rounds split at each reduction or tensor stage; a round is one parallel pass over the segments that reads its
+    /// input (the gradient in the first round, else the update buffer), runs the round's element-wise stages block by
+    /// block, and then either writes the update buffer and sums the next round's reduction over the segment while it is
+    /// still in cache, or, in the parameter's last round, adds the result to the parameters. A parameter whose chain is
+    /// one round needs no update buffer. Every element goes through the same operations as in the round-by-round passes
+    /// (<see cref="OptimizerOptions.FusedRounds"/> off), and every partial sum is the same segment's sum, so the bits
+    /// are the same.
+    /// </summary>
+    /// <param name="gradients">The step's gradients.</param>
+    /// <param name="loss">The step's loss.</param>
+    /// <param name="apply">Add the updates to the parameters; otherwise leave them in the update buffers (whole-step
+    /// wrappers that read them apply them afterwards).</param>
+    /// <param name="gradientsReduced">This step's gradient check already summed the head reductions (plain steps).</param>
+    private void RunMaterialized(GradientSet gradients, double loss, bool apply = true, bool gradientsReduced = false)
+    {
+        if (!Options.FusedRounds)
+        {
+            RunRoundByRound(loss, apply);
+            return;
+        }
+        int rounds = 0;
+        bool tensorHead = false;
+        for (int a = 0; a < _activeCount; a++)
+        {
+            var plan = _plans[_active[a]];
+            if (!apply || plan.Rounds > 1 || plan.TensorHead) plan.EnsureUpdateBuffer();
+            rounds = Math.Max(rounds, plan.Rounds);
+            tensorHead |= plan.TensorHead;
+        }
+        _body.Apply = apply;
+        if (tensorHead) RunPass(BodyMode.CopyGradients); // a tensor stage at the head starts from a copy of the gradient
+        for (int round = 0; round < rounds; round++)
+        {
+            _body.Round = round;
+            if (RunTensorStages(round, loss))
+            {
+                if (round == 0 && !gradientsReduced) RunPass(BodyMode.ReduceGradients); // later rounds' sums: the round before
+                FinishReductions(round, loss);
+            }
+            RunPass(BodyMode.Round, ListParameterSquares(round));
+        }
+    }
+
+    /// <summary>
+    /// Lists the active parameters whose next round after <paramref name="round"/> starts with a reduction that needs
+    /// the parameter's sum of squares (<see cref="IParameterSquaresReduction"/>): the round's pass computes each of them
+    /// as a work item of its own, ahead of the segments (the values do not change before that parameter's last round).
+    /// </summary>
+    /// <returns>The number of parameters listed.</returns>
+    private int ListParameterSquares(int round)
+    {
+        int count = 0;
+        for (int a = 0; a < _activeCount; a++)
+        {
+            var plan = _plans[_active[a]];
+            if (round >= plan.Rounds || plan.NextReduction[round] is not IParameterSquaresReduction) continue;
+            plan.HasParameterSquares = true;
+            _squaresList[count++] = _active[a];
+        }
+        return count;
+    }
+
+    /// <summary>The materialized run phase as separate passes: copy, per round a reduction pass and an element-wise
+    /// pass over the update buffers, then the addition to the parameters (the path the fused rounds are tested against).</summary>
+    private void RunRoundByRound(double loss, bool apply)
     {
         int rounds = 0;
         for (int a = 0; a < _activeCount; a++)
         {
             var plan = _plans[_active[a]];
             plan.EnsureUpdateBuffer();
-            plan.Gradient!.Span.CopyTo(plan.Updates!.Span);
             rounds = Math.Max(rounds, plan.RunStarts.Length);
         }
+        RunPass(BodyMode.CopyGradients);
         for (int round = 0; round < rounds; round++)
         {
             _body.Round = round;
-            bool anyReduction = false;
-            for (int a = 0; a < _activeCount; a++)
+            if (RunTensorStages(round, loss))
             {
-                var plan = _plans[_active[a]];
-                if (round >= plan.RunStarts.Length) continue;
-                var head = plan.Stages[plan.RunStarts[round]];
-                if (head.Transform is ReducingTransformation) anyReduction = true;
-                else if (head.Transform is TensorTransformation tensor)
-                {
-                    var info = new StepInfo(StepCount, plan.Parameter, loss);
-                    tensor.Update(plan.States![plan.RunStarts[round]], plan.Updates!.Span, plan.Parameter.Values, in info);
-                }
-            }
-            if (anyReduction)
-            {
-                _body.Mode = BodyMode.ReduceUpdates;
-                WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
+                RunPass(BodyMode.ReduceUpdates);
                 FinishReductions(round, loss);
             }
-            _body.Mode = BodyMode.ElementwiseRound;
-            WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
+            RunPass(BodyMode.ElementwiseRound);
         }
-        if (!apply) return;
-        _body.Mode = BodyMode.ApplyUpdates;
-        WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
+        if (apply) RunPass(BodyMode.ApplyUpdates);
+    }
+
+    /// <summary>Runs the tensor stages that head <paramref name="round"/>, one parameter after another (a tensor stage
+    /// may run its own work on the pool); true if some active parameter's round starts with a reduction.</summary>
+    private bool RunTensorStages(int round, double loss)
+    {
+        bool anyReduction = false;
+        for (int a = 0; a < _activeCount; a++)
+        {
+            var plan = _plans[_active[a]];
+            if (round >= plan.RunStarts.Length) continue;
+            var head = plan.Stages[plan.RunStarts[round]];
+            if (head.Transform is ReducingTransformation) anyReduction = true;
+            else if (head.Transform is TensorTransformation tensor)
+            {
+                var info = new StepInfo(StepCount, plan.Parameter, loss);
+                tensor.Update(plan.States![plan.RunStarts[round]], plan.Updates!.Span, plan.Parameter.Values, in info);
+            }
+        }
+        return anyReduction;
+    }
+
+    /// <summary>Runs <paramref name="mode"/> over the current work items on the pool, after <paramref name="squares"/>
+    /// items that each sum the squares of a parameter of <see cref="_squaresList"/>.</summary>
+    private void RunPass(BodyMode mode, int squares = 0)
+    {
+        _body.Mode = mode;
+        _body.SquaresItems = squares;
+        WorkerPool.Shared.Run(_body, squares + _segments.ItemCount, Options.Threads);
+        _body.SquaresItems = 0;
     }
 
     /// <summary>Combines the per-segment partial sums in segment order and hands each reduction its total.</summary>
@@ -333,7 +413,12 @@ public sealed partial class Optimizer
             if (plan.Stages[stage].Transform is not ReducingTransformation reducing) continue;
             int group = plan.RoundGroup[round];
             var info = new StepInfo(StepCount, plan.Parameter, loss);
-            reducing.Finish(plan.States![stage], group >= 0 ? _groupTotals[group] : plan.ReductionTotal, in info);
+            double total = group >= 0 ? _groupTotals[group] : plan.ReductionTotal;
+            if (plan.HasParameterSquares && reducing is IParameterSquaresReduction squares)
+                squares.Finish(plan.States![stage], total, plan.ParameterSquares, in info);
+            else
+                reducing.Finish(plan.States![stage], total, in info);
+            plan.HasParameterSquares = false;
         }
     }
 
@@ -359,7 +444,7 @@ public sealed partial class Optimizer
     {
         reduced = false;
         if (Options.NonFiniteGradients == NonFiniteGradients.Propagate) return true;
-        bool withReduction = IsFused && _headReduction;
+        bool withReduction = _headReduction && (IsFused || Options.FusedRounds);
         if (!CheckFiniteItems(withReduction ? BodyMode.CheckFiniteAndReduce : BodyMode.CheckFinite)) return false;
         reduced = withReduction;
         return true;

@@ -45,12 +45,17 @@ public sealed partial class Optimizer
         public readonly Stage[] Stages;
         public readonly int[] RunStarts;    // where each round's run of stages begins
         public readonly int[] RoundGroup;   // per round: the reduction group of an all-parameter reduction, else -1
+        public readonly int Rounds;         // rounds of the materialized path: RunStarts.Length, and one for an empty chain
+        public readonly bool TensorHead;    // the chain starts with a tensor stage
+        public readonly ReducingTransformation?[] NextReduction; // per round: the reduction that heads the next round, or null
         public readonly bool Fusable;
         public readonly SpecializedChain? Specialized; // a one-pass kernel for a recognized chain (Optimizer.Fused.cs), used in fused steps
         public readonly int[] ValueSlots;      // per stage: its slot in the optimizer's step values, or -1
         public readonly int[] ValidatedStages; // the stages (other than step-value ones) that check their step
         public RowBuffer? Updates;
         public double ReductionTotal;
+        public double ParameterSquares;  // this step's sum of squares of the values, for an IParameterSquaresReduction
+        public bool HasParameterSquares; // ParameterSquares was computed for the coming reduction of this step
         private readonly Optimizer _owner;
         private readonly int _index;
         private TransformState?[]? _states;
@@ -97,6 +102,10 @@ public sealed partial class Optimizer
             for (int r = 0; r < RunStarts.Length; r++)
                 RoundGroup[r] = Stages[RunStarts[r]].Transform is ReducingTransformation { Scope: ReductionScope.AllParameters } red
                     ? owner.ReductionGroupOf(red, r) : -1;
+            Rounds = Math.Max(RunStarts.Length, 1);
+            TensorHead = Stages.Length > 0 && Stages[0].Transform is TensorTransformation;
+            NextReduction = new ReducingTransformation?[Rounds];
+            for (int r = 0; r + 1 < RunStarts.Length; r++) NextReduction[r] = Stages[RunStarts[r + 1]].Transform as ReducingTransformation;
             Fusable = RunStarts.Length <= 1 && Array.TrueForAll(Stages, s => s.Transform is ElementwiseTransformation);
             ValueSlots = [.. Stages.Select(s => s.Transform is IStepValueTransformation v ? owner.StepValueSlot(v) : -1)];
             ValidatedStages = [.. Enumerable.Range(0, Stages.Length).Where(s => ValueSlots[s] < 0 && ValidatesSteps(Stages[s].Transform))];

@@ -4,7 +4,7 @@ namespace Momentum;
 
 public sealed partial class Optimizer
 {
-    private enum BodyMode { Collect, CheckFinite, CheckFiniteAndReduce, ReduceGradients, Prepare, Fused, ReduceUpdates, ElementwiseRound, ApplyUpdates }
+    private enum BodyMode { Collect, CheckFinite, CheckFiniteAndReduce, ReduceGradients, Prepare, Fused, CopyGradients, Round, ReduceUpdates, ElementwiseRound, ApplyUpdates }
 
     /// <summary>The per-work-item body; one instance per optimizer, so running it allocates nothing.</summary>
     private sealed class StepBody(Optimizer owner) : IParallelBody
@@ -13,8 +13,21 @@ public sealed partial class Optimizer
         public int Round;
         public double Loss;
         public bool InlinePrepare;
+        public bool Apply; // BodyMode.Round: a parameter's last round adds its updates to the parameters
+        public int SquaresItems; // the first items of the pass each sum the squares of a parameter of _squaresList
 
         public void Run(int item, int worker)
+        {
+            if (item < SquaresItems)
+            {
+                var plan = owner._plans[owner._squaresList[item]];
+                plan.ParameterSquares = VectorMath.SumOfSquares(plan.Parameter.Values);
+                return;
+            }
+            RunItem(item - SquaresItems, worker);
+        }
+
+        private void RunItem(int item, int worker)
         {
             var o = owner;
             if (Mode == BodyMode.Collect)
@@ -115,6 +128,13 @@ public sealed partial class Optimizer
                     case BodyMode.Fused:
                         Fused(plan, start, length, o._scratch[worker]);
                         break;
+                    case BodyMode.CopyGradients:
+                        if (plan.TensorHead || !o.Options.FusedRounds)
+                            plan.Gradient!.Span.Slice(start, length).CopyTo(plan.Updates!.Span.Slice(start, length));
+                        break;
+                    case BodyMode.Round:
+                        if (Round < plan.Rounds) RunRound(plan, Round, start, length, o._scratch[worker], Apply, ref o._segments.Partial[s]);
+                        break;
                     case BodyMode.ElementwiseRound:
                         if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length);
                         break;
@@ -141,6 +161,45 @@ public sealed partial class Optimizer
                 for (int k = 0; k < stages.Length; k++) ((ElementwiseTransformation)stages[k].Transform).Apply(states[k], in block);
                 VectorMath.Add(p, u);
             }
+        }
+
+        /// <summary>
+        /// One round of a materialized step over one segment (see <see cref="RunMaterialized"/>): reads the gradient
+        /// (first round) or the update buffer, runs the round's element-wise stages block by block, and writes the update
+        /// buffer, then sums the next round's reduction over the segment into <paramref name="partial"/>; or, in the
+        /// parameter's last round with <paramref name="apply"/>, adds the block to the parameters from the scratch block.
+        /// </summary>
+        private static void RunRound(ParameterPlan plan, int round, int start, int length, float[] scratch, bool apply, ref double partial)
+        {
+            bool fromGradient = round == 0 && !plan.TensorHead;
+            bool final = apply && round == plan.Rounds - 1;
+            if (final && fromGradient)
+            {
+                Fused(plan, start, length, scratch);
+                return;
+            }
+            int first = round < plan.RunStarts.Length ? plan.RunStarts[round] : 0;
+            int last = round + 1 < plan.RunStarts.Length ? plan.RunStarts[round + 1] : plan.Stages.Length;
+            if (first < last && plan.Stages[first].Transform is TensorTransformation) first++;
+            var stages = plan.Stages;
+            var states = plan.States!;
+            var values = plan.Parameter.Values;
+            var updates = plan.Updates!.Span;
+            if (final || fromGradient || first < last)
+            {
+                var source = fromGradient ? plan.Gradient!.Span : updates;
+                for (int offset = start, end = start + length; offset < end; offset += BlockLength)
+                {
+                    int n = Math.Min(BlockLength, end - offset);
+                    var u = final ? scratch.AsSpan(0, n) : updates.Slice(offset, n);
+                    if (final || fromGradient) source.Slice(offset, n).CopyTo(u);
+                    var p = values.Slice(offset, n);
+                    var block = new Block(u, p, offset);
+                    for (int k = first; k < last; k++) ((ElementwiseTransformation)stages[k].Transform).Apply(states[k], in block);
+                    if (final) VectorMath.Add(p, u);
+                }
+            }
+            if (!final && plan.NextReduction[round] is { } next) partial = next.Reduce(updates.Slice(start, length));
         }
 
         private static void Elementwise(ParameterPlan plan, int round, int start, int length)

@@ -46,6 +46,7 @@ public sealed partial class Optimizer
     private int _activeCount;
     private int[] _prepareList = [];           // active specialized parameters begun and prepared before the fused pass
     private int _prepareCount;
+    private int[] _squaresList = [];           // the parameters whose sums of squares this round's pass computes
     private Preparation[] _activeKind = [];    // per active parameter: how its chain is begun and prepared
     private int[] _collectIndex = [], _collectLength = []; // CollectActiveInParallel's per-block results
     private Preparation[] _collectKind = [];
@@ -143,7 +144,7 @@ public sealed partial class Optimizer
         BeginActive(loss);
         Array.Clear(_kernelRuns);
         if (IsFused) RunFused(gradients, loss, gradientsReduced, begun: true);
-        else RunMaterialized(gradients, loss);
+        else RunMaterialized(gradients, loss, gradientsReduced: gradientsReduced);
         StepCount++;
         return true;
     }

@@ -25,6 +25,15 @@ public sealed record OptimizerOptions
     /// <summary>Whether recognized chains run through the one-pass kernels (tests turn this off to compare with the generic path).</summary>
     internal bool SpecializedKernels { get; init; } = true;
 
+    /// <summary>Whether every chain, element-wise ones included, runs the materialized path (tests compare it with the
+    /// fused path).</summary>
+    internal bool Materialized { get; init; }
+
+    /// <summary>Whether the materialized path runs each round as one pass over the elements, with the gradient copy, the
+    /// next round's reduction sums and the final addition to the parameters folded in (tests turn it off to compare with
+    /// the round-by-round passes).</summary>
+    internal bool FusedRounds { get; init; } = true;
+
     internal void Validate()
     {
         if (Threads < 1) ThrowHelper.ThrowArgumentOutOfRange(nameof(Threads), Threads, "must be at least 1");

@@ -33,6 +33,14 @@ internal sealed class WorkerPool
     private long _workerAllocatedBytes;
 
     /// <summary>
+    /// Creates a pool (its threads start at the first run that needs them). The completion event allocates its lock
+    /// object the first time a thread blocks on it (and the runtime allocates on the process's first such wait): a
+    /// blocking wait of one millisecond here, on the unset event, does both now, so no step allocates when it first
+    /// waits for a slower worker.
+    /// </summary>
+    internal WorkerPool() => _done.Wait(1);
+
+    /// <summary>
     /// When set, helper workers add the bytes they allocate while running bodies to <see cref="WorkerAllocatedBytes"/>
     /// (tests use it to prove that steps allocate nothing on any thread, which the process-wide counter cannot show
     /// while a test runner allocates in the background).

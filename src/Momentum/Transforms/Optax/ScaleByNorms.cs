@@ -102,15 +102,18 @@ internal abstract class ScaleByStepFactor : ReducingTransformation
     }
 }
 
-internal sealed class ScaleByTrustRatioTransformation(double minNorm, double trustCoefficient, double eps) : ScaleByStepFactor
+internal sealed class ScaleByTrustRatioTransformation(double minNorm, double trustCoefficient, double eps) : ScaleByStepFactor, IParameterSquaresReduction
 {
     public override string Name => "scale_by_trust_ratio";
 
     public override ReductionScope Scope => ReductionScope.PerParameter;
 
-    public override void Finish(TransformState? state, double total, in StepInfo step)
+    public override void Finish(TransformState? state, double total, in StepInfo step) =>
+        Finish(state, total, VectorMath.SumOfSquares(step.Parameter.Values), in step);
+
+    public void Finish(TransformState? state, double total, double parameterSquares, in StepInfo step)
     {
-        double paramNorm = Math.Max(Math.Sqrt(VectorMath.SumOfSquares(step.Parameter.Values)), minNorm);
+        double paramNorm = Math.Max(Math.Sqrt(parameterSquares), minNorm);
         double updateNorm = Math.Max(Math.Sqrt(total), minNorm);
         double ratio = paramNorm == 0 || updateNorm == 0 ? 1 : trustCoefficient * paramNorm / (updateNorm + eps);
         ((StepScalarState)state!).Value = (float)ratio;
