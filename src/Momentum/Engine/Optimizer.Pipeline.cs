@@ -275,13 +275,22 @@ public sealed partial class Optimizer
     private void RunMaterialized(GradientSet gradients, double loss, bool apply = true)
     {
         int rounds = 0;
+        int twoPhaseRuns = 0;
         for (int a = 0; a < _activeCount; a++)
         {
             var plan = _plans[_active[a]];
+            rounds = Math.Max(rounds, plan.RunStarts.Length);
+            plan.TwoPhase = apply && plan.TwoPhaseHead is { } twoPhase && twoPhase.HasTwoPhases(plan.States![0]);
+            if (plan.TwoPhase)
+            {
+                twoPhaseRuns++;
+                continue; // no update buffer: see Optimizer.TwoPhase.cs
+            }
             plan.EnsureUpdateBuffer();
             plan.Gradient!.Span.CopyTo(plan.Updates!.Span);
-            rounds = Math.Max(rounds, plan.RunStarts.Length);
         }
+        TwoPhaseRunsLastStep = twoPhaseRuns;
+        if (twoPhaseRuns > 0) EnsureChunkScratch();
         for (int round = 0; round < rounds; round++)
         {
             _body.Round = round;
@@ -295,7 +304,8 @@ public sealed partial class Optimizer
                 else if (head.Transform is TensorTransformation tensor)
                 {
                     var info = new StepInfo(StepCount, plan.Parameter, loss);
-                    tensor.Update(plan.States![plan.RunStarts[round]], plan.Updates!.Span, plan.Parameter.Values, in info);
+                    if (plan.TwoPhase) plan.TwoPhaseHead!.Prepare(plan.States![0], plan.Gradient!.Span, in info);
+                    else tensor.Update(plan.States![plan.RunStarts[round]], plan.Updates!.Span, plan.Parameter.Values, in info);
                 }
             }
             if (anyReduction)

@@ -110,37 +110,53 @@ public sealed partial class Optimizer
                         break;
                     case BodyMode.ReduceUpdates:
                         o._segments.Partial[s] = Round < plan.RunStarts.Length && plan.Stages[plan.RunStarts[Round]].Transform is ReducingTransformation r
-                            ? r.Reduce(plan.Updates!.Span.Slice(start, length)) : 0;
+                            ? r.Reduce(plan.TwoPhase ? TwoPhaseHeadOutput(plan, start, length, o._chunkScratch![worker]) : plan.Updates!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.Fused:
                         Fused(plan, start, length, o._scratch[worker]);
                         break;
                     case BodyMode.ElementwiseRound:
-                        if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length);
+                        if (!plan.TwoPhase) { if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length); }
+                        else if (Round == plan.RunStarts.Length - 1) Fused(plan, start, length, o._scratch[worker], twoPhaseHead: true);
                         break;
                     case BodyMode.ApplyUpdates:
-                        VectorMath.Add(plan.Parameter.Values.Slice(start, length), plan.Updates!.Span.Slice(start, length));
+                        if (!plan.TwoPhase) VectorMath.Add(plan.Parameter.Values.Slice(start, length), plan.Updates!.Span.Slice(start, length));
                         break;
                 }
             }
         }
 
-        private static void Fused(ParameterPlan plan, int start, int length, float[] scratch)
+        /// <summary>
+        /// Runs elements [start, start + length) block by block through every stage and into the parameter. With
+        /// <paramref name="twoPhaseHead"/> the first stage is the plan's prepared two-phase head, whose output is
+        /// computed from the gradient block; otherwise every stage is element-wise and the block starts as the gradient.
+        /// </summary>
+        private static void Fused(ParameterPlan plan, int start, int length, float[] scratch, bool twoPhaseHead = false)
         {
             var stages = plan.Stages;
             var states = plan.States!;
             var gradient = plan.Gradient!.Span;
             var values = plan.Parameter.Values;
+            int first = twoPhaseHead ? 1 : 0;
             for (int offset = start, end = start + length; offset < end; offset += BlockLength)
             {
                 int n = Math.Min(BlockLength, end - offset);
                 var u = scratch.AsSpan(0, n);
-                gradient.Slice(offset, n).CopyTo(u);
+                if (twoPhaseHead) plan.TwoPhaseHead!.Write(states[0], gradient.Slice(offset, n), u, offset);
+                else gradient.Slice(offset, n).CopyTo(u);
                 var p = values.Slice(offset, n);
                 var block = new Block(u, p, offset);
-                for (int k = 0; k < stages.Length; k++) ((ElementwiseTransformation)stages[k].Transform).Apply(states[k], in block);
+                for (int k = first; k < stages.Length; k++) ((ElementwiseTransformation)stages[k].Transform).Apply(states[k], in block);
                 VectorMath.Add(p, u);
             }
+        }
+
+        /// <summary>The prepared two-phase head's output for elements [start, start + length) (one segment), in <paramref name="scratch"/>.</summary>
+        private static ReadOnlySpan<float> TwoPhaseHeadOutput(ParameterPlan plan, int start, int length, float[] scratch)
+        {
+            var u = scratch.AsSpan(0, length);
+            plan.TwoPhaseHead!.Write(plan.States![0], plan.Gradient!.Span.Slice(start, length), u, start);
+            return u;
         }
 
         private static void Elementwise(ParameterPlan plan, int round, int start, int length)

@@ -99,7 +99,7 @@ internal sealed class FactoredRmsState : TransformState
 }
 
 internal sealed class ScaleByFactoredRmsTransformation(bool factored, double decayRate, long stepOffset, int minDimSizeToFactor, double epsilon)
-    : TensorTransformation
+    : TensorTransformation, ITwoPhaseTensorTransformation
 {
     public override string Name => "scale_by_factored_rms";
 
@@ -108,15 +108,51 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
     public override void Update(TransformState? state, Span<float> updates, ReadOnlySpan<float> parameters, in StepInfo step)
     {
         var s = (FactoredRmsState)state!;
-        double k = s.Count - stepOffset;
-        s.Count++;
-        float beta = (float)(1 - Math.Pow(k + 1, -decayRate));
-        float eps = (float)epsilon;
         if (s.V is not null)
         {
-            s.Unfactored!.Run(beta, eps, updates, parameters, s.V.Span);
+            s.Unfactored!.Run(NextBeta(s), (float)epsilon, updates, parameters, s.V.Span);
             return;
         }
+        Statistics(s, updates);
+        if (s.Passes is { } passes)
+        {
+            passes.ComputeFactors(s.VRow!.Span, s.VCol!.Span);
+            passes.Scale(updates);
+        }
+        else
+        {
+            ScaleSerial(s, updates, s.VRow!.Span, s.VCol!.Span);
+        }
+    }
+
+    /// <summary>A stack of matrices (the parallel passes' layout) has the two phases; other layouts and the unfactored v do not.</summary>
+    public bool HasTwoPhases(TransformState? state) => ((FactoredRmsState)state!).Passes is not null;
+
+    /// <summary>The sums, the moving averages and the row and column factors, as <see cref="Update"/> computes them.</summary>
+    public void Prepare(TransformState? state, ReadOnlySpan<float> updates, in StepInfo step)
+    {
+        var s = (FactoredRmsState)state!;
+        Statistics(s, updates);
+        s.Passes!.ComputeFactors(s.VRow!.Span, s.VCol!.Span);
+    }
+
+    /// <summary><c>u = (g·f_row)·f_col</c> for a range, the operations <see cref="FactoredRmsPasses.Scale"/> does there.</summary>
+    public void Write(TransformState? state, ReadOnlySpan<float> updates, Span<float> destination, int offset) =>
+        ((FactoredRmsState)state!).Passes!.Write(updates, destination, offset);
+
+    /// <summary>The decay β̂ of this step; advances the count.</summary>
+    private float NextBeta(FactoredRmsState s)
+    {
+        double k = s.Count - stepOffset;
+        s.Count++;
+        return (float)(1 - Math.Pow(k + 1, -decayRate));
+    }
+
+    /// <summary>This step's sums of <c>g² + ε</c>, the moving averages v_row and v_col, and the mean of v_row.</summary>
+    private void Statistics(FactoredRmsState s, ReadOnlySpan<float> updates)
+    {
+        float beta = NextBeta(s);
+        float eps = (float)epsilon;
         if (s.Parameter.Rows != s.Rows)
             ThrowHelper.ThrowInvalidOperation($"scale_by_factored_rms: parameter '{s.Parameter.Name}' changed its rows; factored statistics cannot follow row operations.");
         Array.Clear(s.SumRow);
@@ -139,8 +175,6 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
                     for (int r = 0; r < s.Rr; r++)
                         s.RowMean[(p * s.Q + q) * s.Rr + r] += vRow[bLargest ? ((p * s.Na + x) * s.Q + q) * s.Rr + r : ((p * s.Q + q) * s.Nb + x) * s.Rr + r];
         for (int x = 0; x < s.RowMean.Length; x++) s.RowMean[x] /= d1Count;
-        if (s.Passes is not null) s.Passes.Scale(updates, vRow, vCol);
-        else ScaleSerial(s, updates, vRow, vCol);
     }
 
     /// <summary>The sums of <c>g² + ε</c> over each factored axis for any layout [P, Na, Q, Nb, R'], in element order.</summary>
@@ -246,15 +280,19 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
         }
     }
 
-    /// <summary>
-    /// <c>u = (u·(1/√(R/mean R)))·(1/√C)</c> element by element, with the factors of R and C computed once each.
-    /// </summary>
-    public void Scale(Span<float> updates, ReadOnlySpan<float> vRow, ReadOnlySpan<float> vCol)
+    /// <summary>The factors <c>1/√(R/mean R)</c> and <c>1/√C</c>, once per row and per column, from this step's R and C.</summary>
+    public void ComputeFactors(ReadOnlySpan<float> vRow, ReadOnlySpan<float> vCol)
     {
         var s = _s;
         int meanStride = s.LargestIsB ? s.Na : s.Nb; // v_row's index is p·Na + i, or p·Nb + j
         for (int x = 0; x < vRow.Length; x++) _rowFactor[x] = 1f / MathF.Sqrt(vRow[x] / (float)s.RowMean[x / meanStride]);
         for (int x = 0; x < vCol.Length; x++) _colFactor[x] = 1f / MathF.Sqrt(vCol[x]);
+    }
+
+    /// <summary><c>u = (u·f_row)·f_col</c> over the whole tensor, in place, on the pool (after <see cref="ComputeFactors"/>).</summary>
+    public void Scale(Span<float> updates)
+    {
+        var s = _s;
         float[] factorI = s.LargestIsB ? _rowFactor : _colFactor, factorJ = s.LargestIsB ? _colFactor : _rowFactor;
         fixed (float* u = updates)
         fixed (float* fi = factorI, fj = factorJ)
@@ -270,6 +308,30 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             finally
             {
                 _u = _factorI = _factorJ = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>destination = (g·f_row)·f_col</c> for elements [offset, offset + g.Length) of the tensor, row piece by row
+    /// piece, with the operations of <see cref="Scale"/>; reads only the factors, so any thread may run any range.
+    /// </summary>
+    public void Write(ReadOnlySpan<float> g, Span<float> destination, int offset)
+    {
+        if (destination.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(destination), g.Length, destination.Length);
+        var s = _s;
+        int na = s.Na, nb = s.Nb, n = g.Length;
+        bool rowFactorPerRow = s.LargestIsB;
+        float[] factorI = rowFactorPerRow ? _rowFactor : _colFactor, factorJ = rowFactorPerRow ? _colFactor : _rowFactor;
+        fixed (float* src = g, dst = destination)
+        fixed (float* fi = factorI, fj = factorJ)
+        {
+            int row = offset / nb, column = offset % nb;
+            for (int done = 0; done < n; row++, column = 0)
+            {
+                int run = Math.Min(nb - column, n - done);
+                ScaleRow(src + done, dst + done, run, fi[row], fj + (long)(row / na) * nb + column, rowFactorPerRow);
+                done += run;
             }
         }
     }
@@ -374,13 +436,16 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             float* u = _u + (long)row * nb;
             float* fj = _factorJ + (long)(row / na) * nb;
             float fi = _factorI[row];
-            if (rowFactorPerRow) ScaleRow(u, nb, fi, fj, scalarFirst: true);
-            else ScaleRow(u, nb, fi, fj, scalarFirst: false);
+            if (rowFactorPerRow) ScaleRow(u, u, nb, fi, fj, scalarFirst: true);
+            else ScaleRow(u, u, nb, fi, fj, scalarFirst: false);
         }
     }
 
-    /// <summary><c>u[j] = (u[j]·a)·b</c> with (a, b) = (f, v[j]) when <paramref name="scalarFirst"/>, else (v[j], f).</summary>
-    private static void ScaleRow(float* u, int n, float f, float* v, bool scalarFirst)
+    /// <summary>
+    /// <c>d[j] = (x[j]·a)·b</c> with (a, b) = (f, v[j]) when <paramref name="scalarFirst"/>, else (v[j], f); <paramref name="d"/>
+    /// is <paramref name="x"/> (in place) or does not overlap it.
+    /// </summary>
+    private static void ScaleRow(float* x, float* d, int n, float f, float* v, bool scalarFirst)
     {
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -388,9 +453,9 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             var vf = Vector512.Create(f);
             for (; j <= n - 16; j += 16)
             {
-                var x = Vector512.Load(u + j);
+                var g = Vector512.Load(x + j);
                 var w = Vector512.Load(v + j);
-                Vector512.Store(scalarFirst ? x * vf * w : x * w * vf, u + j);
+                Vector512.Store(scalarFirst ? g * vf * w : g * w * vf, d + j);
             }
         }
         if (Vector256.IsHardwareAccelerated)
@@ -398,12 +463,12 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             var vf = Vector256.Create(f);
             for (; j <= n - 8; j += 8)
             {
-                var x = Vector256.Load(u + j);
+                var g = Vector256.Load(x + j);
                 var w = Vector256.Load(v + j);
-                Vector256.Store(scalarFirst ? x * vf * w : x * w * vf, u + j);
+                Vector256.Store(scalarFirst ? g * vf * w : g * w * vf, d + j);
             }
         }
-        for (; j < n; j++) u[j] = scalarFirst ? u[j] * f * v[j] : u[j] * v[j] * f;
+        for (; j < n; j++) d[j] = scalarFirst ? x[j] * f * v[j] : x[j] * v[j] * f;
     }
 }
 
