@@ -113,11 +113,11 @@ public sealed partial class Optimizer
                             ? r.Reduce(plan.TwoPhase ? TwoPhaseHeadOutput(plan, start, length, o._chunkScratch![worker]) : plan.Updates!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.Fused:
-                        Fused(plan, start, length, o._scratch[worker]);
+                        Fused(plan, start, length, o._scratch[worker], BlockLength);
                         break;
                     case BodyMode.ElementwiseRound:
                         if (!plan.TwoPhase) { if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length); }
-                        else if (Round == plan.RunStarts.Length - 1) Fused(plan, start, length, o._scratch[worker], twoPhaseHead: true);
+                        else if (Round == plan.RunStarts.Length - 1) Fused(plan, start, length, o._chunkScratch![worker], TwoPhaseBlockLength, twoPhaseHead: true);
                         break;
                     case BodyMode.ApplyUpdates:
                         if (!plan.TwoPhase) VectorMath.Add(plan.Parameter.Values.Slice(start, length), plan.Updates!.Span.Slice(start, length));
@@ -127,20 +127,21 @@ public sealed partial class Optimizer
         }
 
         /// <summary>
-        /// Runs elements [start, start + length) block by block through every stage and into the parameter. With
-        /// <paramref name="twoPhaseHead"/> the first stage is the plan's prepared two-phase head, whose output is
-        /// computed from the gradient block; otherwise every stage is element-wise and the block starts as the gradient.
+        /// Runs elements [start, start + length) in blocks of <paramref name="blockLength"/> through every stage and into
+        /// the parameter. With <paramref name="twoPhaseHead"/> the first stage is the plan's prepared two-phase head, whose
+        /// output is computed from the gradient block; otherwise every stage is element-wise and the block starts as the
+        /// gradient. Element-wise stages give the same bits for any split into blocks.
         /// </summary>
-        private static void Fused(ParameterPlan plan, int start, int length, float[] scratch, bool twoPhaseHead = false)
+        private static void Fused(ParameterPlan plan, int start, int length, float[] scratch, int blockLength, bool twoPhaseHead = false)
         {
             var stages = plan.Stages;
             var states = plan.States!;
             var gradient = plan.Gradient!.Span;
             var values = plan.Parameter.Values;
             int first = twoPhaseHead ? 1 : 0;
-            for (int offset = start, end = start + length; offset < end; offset += BlockLength)
+            for (int offset = start, end = start + length; offset < end; offset += blockLength)
             {
-                int n = Math.Min(BlockLength, end - offset);
+                int n = Math.Min(blockLength, end - offset);
                 var u = scratch.AsSpan(0, n);
                 if (twoPhaseHead) plan.TwoPhaseHead!.Write(states[0], gradient.Slice(offset, n), u, offset);
                 else gradient.Slice(offset, n).CopyTo(u);

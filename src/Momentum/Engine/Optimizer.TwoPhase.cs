@@ -10,6 +10,12 @@ public sealed partial class Optimizer
 {
     private float[][]? _chunkScratch; // per worker: one segment of a two-phase head's output, for the reduction after it
 
+    /// <summary>
+    /// The block length of a two-phase chain's last pass: 16 KiB of updates in L1, four times the fused step's block,
+    /// since a two-phase chain is one large tensor whose stages are called once per block.
+    /// </summary>
+    private const int TwoPhaseBlockLength = 4 * BlockLength;
+
     /// <summary>How many parameters the last materialized step ran as two-phase chains (for tests).</summary>
     internal int TwoPhaseRunsLastStep { get; private set; }
 
