@@ -290,9 +290,19 @@ public sealed partial class Optimizer
     /// <param name="gradientsReduced">This step's gradient check already summed the head reductions (plain steps).</param>
     private void RunMaterialized(GradientSet gradients, double loss, bool apply = true, bool gradientsReduced = false)
     {
-        if (!Options.FusedRounds)
+        // A parameter whose chain is headed by a two-phase stage (Optimizer.TwoPhase.cs) runs that path, which lives in
+        // the round-by-round passes: a step with one runs round by round for every parameter (the same bits either way).
+        int twoPhaseRuns = 0;
+        for (int a = 0; a < _activeCount; a++)
         {
-            RunRoundByRound(loss, apply);
+            var plan = _plans[_active[a]];
+            plan.TwoPhase = apply && plan.TwoPhaseHead is { } twoPhase && twoPhase.HasTwoPhases(plan.States![0]);
+            if (plan.TwoPhase) twoPhaseRuns++;
+        }
+        TwoPhaseRunsLastStep = twoPhaseRuns;
+        if (!Options.FusedRounds || twoPhaseRuns > 0)
+        {
+            RunRoundByRound(loss, apply, twoPhaseRuns);
             return;
         }
         int rounds = 0;
@@ -339,16 +349,20 @@ public sealed partial class Optimizer
 
     /// <summary>The materialized run phase as separate passes: copy, per round a reduction pass and an element-wise
     /// pass over the update buffers, then the addition to the parameters (the path the fused rounds are tested against).</summary>
-    private void RunRoundByRound(double loss, bool apply)
+    private void RunRoundByRound(double loss, bool apply, int twoPhaseRuns)
     {
         int rounds = 0;
         for (int a = 0; a < _activeCount; a++)
         {
             var plan = _plans[_active[a]];
-            plan.EnsureUpdateBuffer();
             rounds = Math.Max(rounds, plan.RunStarts.Length);
+            if (plan.TwoPhase) continue; // no update buffer: see Optimizer.TwoPhase.cs
+            plan.EnsureUpdateBuffer();
         }
+        if (twoPhaseRuns > 0) EnsureChunkScratch();
+        _body.RoundByRound = true;
         RunPass(BodyMode.CopyGradients);
+        _body.RoundByRound = false;
         for (int round = 0; round < rounds; round++)
         {
             _body.Round = round;
@@ -376,7 +390,8 @@ public sealed partial class Optimizer
             else if (head.Transform is TensorTransformation tensor)
             {
                 var info = new StepInfo(StepCount, plan.Parameter, loss);
-                tensor.Update(plan.States![plan.RunStarts[round]], plan.Updates!.Span, plan.Parameter.Values, in info);
+                if (plan.TwoPhase) plan.TwoPhaseHead!.Prepare(plan.States![0], plan.Gradient!.Span, in info);
+                else tensor.Update(plan.States![plan.RunStarts[round]], plan.Updates!.Span, plan.Parameter.Values, in info);
             }
         }
         return anyReduction;

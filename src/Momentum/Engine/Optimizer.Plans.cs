@@ -52,6 +52,8 @@ public sealed partial class Optimizer
         public readonly SpecializedChain? Specialized; // a one-pass kernel for a recognized chain (Optimizer.Fused.cs), used in fused steps
         public readonly int[] ValueSlots;      // per stage: its slot in the optimizer's step values, or -1
         public readonly int[] ValidatedStages; // the stages (other than step-value ones) that check their step
+        public readonly ITwoPhaseTensorTransformation? TwoPhaseHead; // a two-phase head stage the chain can run unmaterialized (Optimizer.TwoPhase.cs)
+        public bool TwoPhase;                  // this step runs TwoPhaseHead's path
         public RowBuffer? Updates;
         public double ReductionTotal;
         public double ParameterSquares;  // this step's sum of squares of the values, for an IParameterSquaresReduction
@@ -110,6 +112,7 @@ public sealed partial class Optimizer
             ValueSlots = [.. Stages.Select(s => s.Transform is IStepValueTransformation v ? owner.StepValueSlot(v) : -1)];
             ValidatedStages = [.. Enumerable.Range(0, Stages.Length).Where(s => ValueSlots[s] < 0 && ValidatesSteps(Stages[s].Transform))];
             if (Fusable && owner.Options.SpecializedKernels) Specialized = SpecializedChain.TryCreate(Stages, parameter, owner.StepValueSlot);
+            if (owner.Options.SpecializedKernels) TwoPhaseHead = TwoPhaseHeadOf(Stages);
         }
 
         /// <summary>Whether <paramref name="transform"/>'s type overrides <see cref="GradientTransformation.ValidateStep"/> (cached per type).</summary>

@@ -15,6 +15,7 @@ public sealed partial class Optimizer
         public bool InlinePrepare;
         public bool Apply; // BodyMode.Round: a parameter's last round adds its updates to the parameters
         public int SquaresItems; // the first items of the pass each sum the squares of a parameter of _squaresList
+        public bool RoundByRound; // BodyMode.CopyGradients: copy every parameter's gradient (the round-by-round passes), not only tensor-headed ones
 
         public void Run(int item, int worker)
         {
@@ -123,42 +124,51 @@ public sealed partial class Optimizer
                         break;
                     case BodyMode.ReduceUpdates:
                         o._segments.Partial[s] = Round < plan.RunStarts.Length && plan.Stages[plan.RunStarts[Round]].Transform is ReducingTransformation r
-                            ? r.Reduce(plan.Updates!.Span.Slice(start, length)) : 0;
+                            ? r.Reduce(plan.TwoPhase ? TwoPhaseHeadOutput(plan, start, length, o._chunkScratch![worker]) : plan.Updates!.Span.Slice(start, length)) : 0;
                         break;
                     case BodyMode.Fused:
-                        Fused(plan, start, length, o._scratch[worker]);
+                        Fused(plan, start, length, o._scratch[worker], BlockLength);
                         break;
                     case BodyMode.CopyGradients:
-                        if (plan.TensorHead || !o.Options.FusedRounds)
+                        if (!plan.TwoPhase && (plan.TensorHead || RoundByRound))
                             plan.Gradient!.Span.Slice(start, length).CopyTo(plan.Updates!.Span.Slice(start, length));
                         break;
                     case BodyMode.Round:
                         if (Round < plan.Rounds) RunRound(plan, Round, start, length, o._scratch[worker], Apply, ref o._segments.Partial[s]);
                         break;
                     case BodyMode.ElementwiseRound:
-                        if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length);
+                        if (!plan.TwoPhase) { if (Round < plan.RunStarts.Length) Elementwise(plan, Round, start, length); }
+                        else if (Round == plan.RunStarts.Length - 1) Fused(plan, start, length, o._chunkScratch![worker], TwoPhaseBlockLength, twoPhaseHead: true);
                         break;
                     case BodyMode.ApplyUpdates:
-                        VectorMath.Add(plan.Parameter.Values.Slice(start, length), plan.Updates!.Span.Slice(start, length));
+                        if (!plan.TwoPhase) VectorMath.Add(plan.Parameter.Values.Slice(start, length), plan.Updates!.Span.Slice(start, length));
                         break;
                 }
             }
         }
 
-        private static void Fused(ParameterPlan plan, int start, int length, float[] scratch)
+        /// <summary>
+        /// Runs elements [start, start + length) in blocks of <paramref name="blockLength"/> through every stage and into
+        /// the parameter. With <paramref name="twoPhaseHead"/> the first stage is the plan's prepared two-phase head, whose
+        /// output is computed from the gradient block; otherwise every stage is element-wise and the block starts as the
+        /// gradient. Element-wise stages give the same bits for any split into blocks.
+        /// </summary>
+        private static void Fused(ParameterPlan plan, int start, int length, float[] scratch, int blockLength, bool twoPhaseHead = false)
         {
             var stages = plan.Stages;
             var states = plan.States!;
             var gradient = plan.Gradient!.Span;
             var values = plan.Parameter.Values;
-            for (int offset = start, end = start + length; offset < end; offset += BlockLength)
+            int first = twoPhaseHead ? 1 : 0;
+            for (int offset = start, end = start + length; offset < end; offset += blockLength)
             {
-                int n = Math.Min(BlockLength, end - offset);
+                int n = Math.Min(blockLength, end - offset);
                 var u = scratch.AsSpan(0, n);
-                gradient.Slice(offset, n).CopyTo(u);
+                if (twoPhaseHead) plan.TwoPhaseHead!.Write(states[0], gradient.Slice(offset, n), u, offset);
+                else gradient.Slice(offset, n).CopyTo(u);
                 var p = values.Slice(offset, n);
                 var block = new Block(u, p, offset);
-                for (int k = 0; k < stages.Length; k++) ((ElementwiseTransformation)stages[k].Transform).Apply(states[k], in block);
+                for (int k = first; k < stages.Length; k++) ((ElementwiseTransformation)stages[k].Transform).Apply(states[k], in block);
                 VectorMath.Add(p, u);
             }
         }
@@ -175,7 +185,7 @@ public sealed partial class Optimizer
             bool final = apply && round == plan.Rounds - 1;
             if (final && fromGradient)
             {
-                Fused(plan, start, length, scratch);
+                Fused(plan, start, length, scratch, BlockLength);
                 return;
             }
             int first = round < plan.RunStarts.Length ? plan.RunStarts[round] : 0;
@@ -200,6 +210,14 @@ public sealed partial class Optimizer
                 }
             }
             if (!final && plan.NextReduction[round] is { } next) partial = next.Reduce(updates.Slice(start, length));
+        }
+
+        /// <summary>The prepared two-phase head's output for elements [start, start + length) (one segment), in <paramref name="scratch"/>.</summary>
+        private static ReadOnlySpan<float> TwoPhaseHeadOutput(ParameterPlan plan, int start, int length, float[] scratch)
+        {
+            var u = scratch.AsSpan(0, length);
+            plan.TwoPhaseHead!.Write(plan.States![0], plan.Gradient!.Span.Slice(start, length), u, start);
+            return u;
         }
 
         private static void Elementwise(ParameterPlan plan, int round, int start, int length)

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Momentum.Kernels;
 
 namespace Momentum;
@@ -99,7 +100,7 @@ internal sealed class FactoredRmsState : TransformState
 }
 
 internal sealed class ScaleByFactoredRmsTransformation(bool factored, double decayRate, long stepOffset, int minDimSizeToFactor, double epsilon)
-    : TensorTransformation
+    : TensorTransformation, ITwoPhaseTensorTransformation
 {
     public override string Name => "scale_by_factored_rms";
 
@@ -108,15 +109,51 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
     public override void Update(TransformState? state, Span<float> updates, ReadOnlySpan<float> parameters, in StepInfo step)
     {
         var s = (FactoredRmsState)state!;
-        double k = s.Count - stepOffset;
-        s.Count++;
-        float beta = (float)(1 - Math.Pow(k + 1, -decayRate));
-        float eps = (float)epsilon;
         if (s.V is not null)
         {
-            s.Unfactored!.Run(beta, eps, updates, parameters, s.V.Span);
+            s.Unfactored!.Run(NextBeta(s), (float)epsilon, updates, parameters, s.V.Span);
             return;
         }
+        Statistics(s, updates);
+        if (s.Passes is { } passes)
+        {
+            passes.ComputeFactors(s.VRow!.Span, s.VCol!.Span);
+            passes.Scale(updates);
+        }
+        else
+        {
+            ScaleSerial(s, updates, s.VRow!.Span, s.VCol!.Span);
+        }
+    }
+
+    /// <summary>A stack of matrices (the parallel passes' layout) has the two phases; other layouts and the unfactored v do not.</summary>
+    public bool HasTwoPhases(TransformState? state) => ((FactoredRmsState)state!).Passes is not null;
+
+    /// <summary>The sums, the moving averages and the row and column factors, as <see cref="Update"/> computes them.</summary>
+    public void Prepare(TransformState? state, ReadOnlySpan<float> updates, in StepInfo step)
+    {
+        var s = (FactoredRmsState)state!;
+        Statistics(s, updates);
+        s.Passes!.ComputeFactors(s.VRow!.Span, s.VCol!.Span);
+    }
+
+    /// <summary><c>u = (g·f_row)·f_col</c> for a range, the operations <see cref="FactoredRmsPasses.Scale"/> does there.</summary>
+    public void Write(TransformState? state, ReadOnlySpan<float> updates, Span<float> destination, int offset) =>
+        ((FactoredRmsState)state!).Passes!.Write(updates, destination, offset);
+
+    /// <summary>The decay β̂ of this step; advances the count.</summary>
+    private float NextBeta(FactoredRmsState s)
+    {
+        double k = s.Count - stepOffset;
+        s.Count++;
+        return (float)(1 - Math.Pow(k + 1, -decayRate));
+    }
+
+    /// <summary>This step's sums of <c>g² + ε</c>, the moving averages v_row and v_col, and the mean of v_row.</summary>
+    private void Statistics(FactoredRmsState s, ReadOnlySpan<float> updates)
+    {
+        float beta = NextBeta(s);
+        float eps = (float)epsilon;
         if (s.Parameter.Rows != s.Rows)
             ThrowHelper.ThrowInvalidOperation($"scale_by_factored_rms: parameter '{s.Parameter.Name}' changed its rows; factored statistics cannot follow row operations.");
         Array.Clear(s.SumRow);
@@ -139,8 +176,6 @@ internal sealed class ScaleByFactoredRmsTransformation(bool factored, double dec
                     for (int r = 0; r < s.Rr; r++)
                         s.RowMean[(p * s.Q + q) * s.Rr + r] += vRow[bLargest ? ((p * s.Na + x) * s.Q + q) * s.Rr + r : ((p * s.Q + q) * s.Nb + x) * s.Rr + r];
         for (int x = 0; x < s.RowMean.Length; x++) s.RowMean[x] /= d1Count;
-        if (s.Passes is not null) s.Passes.Scale(updates, vRow, vCol);
-        else ScaleSerial(s, updates, vRow, vCol);
     }
 
     /// <summary>The sums of <c>g² + ε</c> over each factored axis for any layout [P, Na, Q, Nb, R'], in element order.</summary>
@@ -195,7 +230,11 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
 
     private readonly FactoredRmsState _s;
     private readonly float[] _rowFactor, _colFactor;
-    private readonly int _rowsPerItem, _rowItems, _columnsPerItem, _columnItems;
+    /// <summary>Elements per band of the sum pass (4 MiB of float32, which stays in the last-level cache).</summary>
+    private const int BandElements = 1 << 20;
+
+    private readonly int _rowsPerItem, _rowItems, _columnsPerItem, _columnBlocks, _bandRows, _bandsPerMatrix;
+    private int _bandFirstRow, _bandEndRow, _bandRowItems; // the current band: rows [first, end) of the stack
     private float* _u;
     private double* _sumI, _sumJ;
     private float* _factorI, _factorJ;
@@ -207,19 +246,24 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
         _s = s;
         _rowFactor = new float[rowLength];
         _colFactor = new float[colLength];
-        _rowsPerItem = Math.Max(1, ItemElements / Math.Max(1, s.Nb));
+        _rowsPerItem = Math.Max(8, ItemElements / Math.Max(1, s.Nb) & ~7); // whole groups of eight rows for SumEightRows
         _rowItems = (s.P * s.Na + _rowsPerItem - 1) / _rowsPerItem;
         // Two column items per thread, of 64 to 1,024 columns: a column's sum never leaves its item, so the split
         // changes no bits, and long runs per row suit the strided reads.
         _columnsPerItem = Math.Clamp((s.Nb + 2 * WorkerPool.DefaultThreads - 1) / (2 * WorkerPool.DefaultThreads) + 15 & ~15, 64, 1024);
-        _columnItems = s.P * ((s.Nb + _columnsPerItem - 1) / _columnsPerItem);
+        _columnBlocks = (s.Nb + _columnsPerItem - 1) / _columnsPerItem;
+        _bandRows = Math.Max(1, BandElements / Math.Max(1, s.Nb) / _rowsPerItem) * _rowsPerItem;
+        _bandsPerMatrix = (s.Na + _bandRows - 1) / _bandRows;
     }
 
     private int Threads => (long)_s.P * _s.Na * _s.Nb < 2 * ItemElements ? 1 : WorkerPool.DefaultThreads;
 
     /// <summary>
     /// Adds each row's and each column's <c>g² + ε</c> (squared and offset in float, summed in double) to the state's
-    /// cleared sums: per row of the stack into the sums over the last axis, per column into the sums over rows.
+    /// cleared sums: per row of the stack into the sums over the last axis, per column into the sums over rows. The
+    /// matrices are taken in bands of rows, one pool run per band: its row items read the band from memory, its column
+    /// items read it again from the cache and add it to the columns' running sums, band after band, so each column is
+    /// still summed over its rows in increasing order.
     /// </summary>
     public void Sum(ReadOnlySpan<float> updates, float eps)
     {
@@ -236,7 +280,14 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             try
             {
                 _pass = 0;
-                WorkerPool.Shared.Run(this, _rowItems + _columnItems, Threads);
+                for (int band = 0; band < s.P * _bandsPerMatrix; band++)
+                {
+                    int p = band / _bandsPerMatrix, i0 = band % _bandsPerMatrix * _bandRows;
+                    _bandFirstRow = p * s.Na + i0;
+                    _bandEndRow = p * s.Na + Math.Min(i0 + _bandRows, s.Na);
+                    _bandRowItems = (_bandEndRow - _bandFirstRow + _rowsPerItem - 1) / _rowsPerItem;
+                    WorkerPool.Shared.Run(this, _bandRowItems + _columnBlocks, Threads);
+                }
             }
             finally
             {
@@ -246,15 +297,19 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
         }
     }
 
-    /// <summary>
-    /// <c>u = (u·(1/√(R/mean R)))·(1/√C)</c> element by element, with the factors of R and C computed once each.
-    /// </summary>
-    public void Scale(Span<float> updates, ReadOnlySpan<float> vRow, ReadOnlySpan<float> vCol)
+    /// <summary>The factors <c>1/√(R/mean R)</c> and <c>1/√C</c>, once per row and per column, from this step's R and C.</summary>
+    public void ComputeFactors(ReadOnlySpan<float> vRow, ReadOnlySpan<float> vCol)
     {
         var s = _s;
         int meanStride = s.LargestIsB ? s.Na : s.Nb; // v_row's index is p·Na + i, or p·Nb + j
         for (int x = 0; x < vRow.Length; x++) _rowFactor[x] = 1f / MathF.Sqrt(vRow[x] / (float)s.RowMean[x / meanStride]);
         for (int x = 0; x < vCol.Length; x++) _colFactor[x] = 1f / MathF.Sqrt(vCol[x]);
+    }
+
+    /// <summary><c>u = (u·f_row)·f_col</c> over the whole tensor, in place, on the pool (after <see cref="ComputeFactors"/>).</summary>
+    public void Scale(Span<float> updates)
+    {
+        var s = _s;
         float[] factorI = s.LargestIsB ? _rowFactor : _colFactor, factorJ = s.LargestIsB ? _colFactor : _rowFactor;
         fixed (float* u = updates)
         fixed (float* fi = factorI, fj = factorJ)
@@ -274,20 +329,46 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
         }
     }
 
-    /// <summary>Sum pass: row items, then column items; scale pass: row items.</summary>
+    /// <summary>
+    /// <c>destination = (g·f_row)·f_col</c> for elements [offset, offset + g.Length) of the tensor, row piece by row
+    /// piece, with the operations of <see cref="Scale"/>; reads only the factors, so any thread may run any range.
+    /// </summary>
+    public void Write(ReadOnlySpan<float> g, Span<float> destination, int offset)
+    {
+        if (destination.Length != g.Length) ThrowHelper.ThrowLengthMismatch(nameof(destination), g.Length, destination.Length);
+        var s = _s;
+        int na = s.Na, nb = s.Nb, n = g.Length;
+        bool rowFactorPerRow = s.LargestIsB;
+        float[] factorI = rowFactorPerRow ? _rowFactor : _colFactor, factorJ = rowFactorPerRow ? _colFactor : _rowFactor;
+        fixed (float* src = g, dst = destination)
+        fixed (float* fi = factorI, fj = factorJ)
+        {
+            int row = offset / nb, column = offset % nb;
+            for (int done = 0; done < n; row++, column = 0)
+            {
+                int run = Math.Min(nb - column, n - done);
+                ScaleRow(src + done, dst + done, run, fi[row], fj + (long)(row / na) * nb + column, rowFactorPerRow);
+                done += run;
+            }
+        }
+    }
+
+    /// <summary>Sum pass: the band's row items, then its column items; scale pass: row items.</summary>
     public void Run(int item, int worker)
     {
         if (_pass == 1) ScaleRows(item);
-        else if (item < _rowItems) SumRows(item);
-        else SumColumns(item - _rowItems);
+        else if (item < _bandRowItems) SumRows(_bandFirstRow + item * _rowsPerItem, Math.Min(_bandFirstRow + (item + 1) * _rowsPerItem, _bandEndRow));
+        else SumColumns(item - _bandRowItems, _bandFirstRow, _bandEndRow);
     }
 
     /// <summary>Rows of the stack, four at a time (independent running sums); each row over its columns in order.</summary>
-    private void SumRows(int item)
+    private void SumRows(int first, int end)
     {
-        int nb = _s.Nb, first = item * _rowsPerItem, end = Math.Min(first + _rowsPerItem, _s.P * _s.Na);
+        int nb = _s.Nb;
         float eps = _eps;
         int row = first;
+        if (Avx.IsSupported)
+            for (; row + 8 <= end; row += 8) SumEightRows(_u + (long)row * nb, nb, eps, _sumI + row);
         for (; row + 4 <= end; row += 4)
         {
             float* r0 = _u + (long)row * nb, r1 = r0 + nb, r2 = r1 + nb, r3 = r2 + nb;
@@ -319,19 +400,98 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
     }
 
     /// <summary>
-    /// A run of columns of one matrix, over its rows in order, vectorized across the columns; the run two rows ahead
-    /// is prefetched (each row's run starts a new page, which the hardware prefetchers do not cross).
+    /// Eight consecutive rows of <paramref name="nb"/> floats from <paramref name="g"/>: adds each row's sum of
+    /// <c>g² + ε</c> to <paramref name="sum"/>[0..8), vectorized across the rows. Each 8 × 8 tile of squares is transposed
+    /// in registers, so a vector of four double sums (rows 0–3, and one for rows 4–7) adds one column at a time: every
+    /// row is still summed over its columns in increasing order from +0, as the scalar loop does, so the bits are the same.
     /// </summary>
-    private void SumColumns(int item)
+    private static void SumEightRows(float* g, int nb, float eps, double* sum)
     {
-        int na = _s.Na, nb = _s.Nb, width = _columnsPerItem, blocks = (nb + width - 1) / width;
-        int p = item / blocks, j0 = item % blocks * width, j1 = Math.Min(j0 + width, nb);
+        var ve = Vector256.Create(eps);
+        Vector256<double> low = Vector256<double>.Zero, high = Vector256<double>.Zero; // rows 0–3, rows 4–7
+        int j = 0;
+        for (; j <= nb - 8; j += 8)
+        {
+            var q0 = Square(g + j, ve);
+            var q1 = Square(g + nb + j, ve);
+            var q2 = Square(g + 2L * nb + j, ve);
+            var q3 = Square(g + 3L * nb + j, ve);
+            var q4 = Square(g + 4L * nb + j, ve);
+            var q5 = Square(g + 5L * nb + j, ve);
+            var q6 = Square(g + 6L * nb + j, ve);
+            var q7 = Square(g + 7L * nb + j, ve);
+            // Lanes k and k + 4 of column vector c hold columns c and c + 4 of rows 0–3 (or 4–7).
+            var a0 = Avx.UnpackLow(q0, q1);   // r0c0 r1c0 r0c1 r1c1 | r0c4 r1c4 r0c5 r1c5
+            var a1 = Avx.UnpackHigh(q0, q1);  // r0c2 r1c2 r0c3 r1c3 | r0c6 r1c6 r0c7 r1c7
+            var a2 = Avx.UnpackLow(q2, q3);
+            var a3 = Avx.UnpackHigh(q2, q3);
+            var a4 = Avx.UnpackLow(q4, q5);
+            var a5 = Avx.UnpackHigh(q4, q5);
+            var a6 = Avx.UnpackLow(q6, q7);
+            var a7 = Avx.UnpackHigh(q6, q7);
+            var c0 = Avx.Shuffle(a0, a2, 0x44); // rows 0–3 of columns 0 | 4
+            var c1 = Avx.Shuffle(a0, a2, 0xEE); // columns 1 | 5
+            var c2 = Avx.Shuffle(a1, a3, 0x44); // columns 2 | 6
+            var c3 = Avx.Shuffle(a1, a3, 0xEE); // columns 3 | 7
+            var d0 = Avx.Shuffle(a4, a6, 0x44); // rows 4–7
+            var d1 = Avx.Shuffle(a4, a6, 0xEE);
+            var d2 = Avx.Shuffle(a5, a7, 0x44);
+            var d3 = Avx.Shuffle(a5, a7, 0xEE);
+            low += Avx.ConvertToVector256Double(c0.GetLower());
+            high += Avx.ConvertToVector256Double(d0.GetLower());
+            low += Avx.ConvertToVector256Double(c1.GetLower());
+            high += Avx.ConvertToVector256Double(d1.GetLower());
+            low += Avx.ConvertToVector256Double(c2.GetLower());
+            high += Avx.ConvertToVector256Double(d2.GetLower());
+            low += Avx.ConvertToVector256Double(c3.GetLower());
+            high += Avx.ConvertToVector256Double(d3.GetLower());
+            low += Avx.ConvertToVector256Double(c0.GetUpper());
+            high += Avx.ConvertToVector256Double(d0.GetUpper());
+            low += Avx.ConvertToVector256Double(c1.GetUpper());
+            high += Avx.ConvertToVector256Double(d1.GetUpper());
+            low += Avx.ConvertToVector256Double(c2.GetUpper());
+            high += Avx.ConvertToVector256Double(d2.GetUpper());
+            low += Avx.ConvertToVector256Double(c3.GetUpper());
+            high += Avx.ConvertToVector256Double(d3.GetUpper());
+        }
+        double* s = stackalloc double[8];
+        Vector256.Store(low, s);
+        Vector256.Store(high, s + 4);
+        for (int r = 0; r < 8; r++)
+        {
+            float* row = g + (long)r * nb;
+            double total = s[r];
+            for (int c = j; c < nb; c++)
+            {
+                float x = row[c];
+                total += x * x + eps;
+            }
+            sum[r] += total;
+        }
+    }
+
+    /// <summary><c>g² + ε</c> in float, for eight consecutive elements.</summary>
+    private static Vector256<float> Square(float* g, Vector256<float> eps)
+    {
+        var v = Vector256.Load(g);
+        return v * v + eps;
+    }
+
+    /// <summary>
+    /// A run of columns of one matrix, over the band's rows [firstRow, endRow) of the stack in order, vectorized across
+    /// the columns; the run two rows ahead is prefetched (each row's run starts a new page, which the hardware
+    /// prefetchers do not cross).
+    /// </summary>
+    private void SumColumns(int block, int firstRow, int endRow)
+    {
+        int na = _s.Na, nb = _s.Nb, width = _columnsPerItem;
+        int p = firstRow / na, j0 = block * width, j1 = Math.Min(j0 + width, nb);
         float eps = _eps;
         double* sum = _sumJ + (long)p * nb;
-        for (int i = 0; i < na; i++)
+        for (int i = firstRow - p * na, end = endRow - p * na; i < end; i++)
         {
             float* g = _u + ((long)p * na + i) * nb;
-            if (i + 2 < na)
+            if (i + 2 < end)
                 for (int jj = j0; jj < j1; jj += 16) VectorMath.Prefetch(g + 2L * nb + jj);
             int j = j0;
             if (Vector512.IsHardwareAccelerated)
@@ -374,13 +534,16 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             float* u = _u + (long)row * nb;
             float* fj = _factorJ + (long)(row / na) * nb;
             float fi = _factorI[row];
-            if (rowFactorPerRow) ScaleRow(u, nb, fi, fj, scalarFirst: true);
-            else ScaleRow(u, nb, fi, fj, scalarFirst: false);
+            if (rowFactorPerRow) ScaleRow(u, u, nb, fi, fj, scalarFirst: true);
+            else ScaleRow(u, u, nb, fi, fj, scalarFirst: false);
         }
     }
 
-    /// <summary><c>u[j] = (u[j]·a)·b</c> with (a, b) = (f, v[j]) when <paramref name="scalarFirst"/>, else (v[j], f).</summary>
-    private static void ScaleRow(float* u, int n, float f, float* v, bool scalarFirst)
+    /// <summary>
+    /// <c>d[j] = (x[j]·a)·b</c> with (a, b) = (f, v[j]) when <paramref name="scalarFirst"/>, else (v[j], f); <paramref name="d"/>
+    /// is <paramref name="x"/> (in place) or does not overlap it.
+    /// </summary>
+    private static void ScaleRow(float* x, float* d, int n, float f, float* v, bool scalarFirst)
     {
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -388,9 +551,9 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             var vf = Vector512.Create(f);
             for (; j <= n - 16; j += 16)
             {
-                var x = Vector512.Load(u + j);
+                var g = Vector512.Load(x + j);
                 var w = Vector512.Load(v + j);
-                Vector512.Store(scalarFirst ? x * vf * w : x * w * vf, u + j);
+                Vector512.Store(scalarFirst ? g * vf * w : g * w * vf, d + j);
             }
         }
         if (Vector256.IsHardwareAccelerated)
@@ -398,12 +561,12 @@ internal sealed unsafe class FactoredRmsPasses : IParallelBody
             var vf = Vector256.Create(f);
             for (; j <= n - 8; j += 8)
             {
-                var x = Vector256.Load(u + j);
+                var g = Vector256.Load(x + j);
                 var w = Vector256.Load(v + j);
-                Vector256.Store(scalarFirst ? x * vf * w : x * w * vf, u + j);
+                Vector256.Store(scalarFirst ? g * vf * w : g * w * vf, d + j);
             }
         }
-        for (; j < n; j++) u[j] = scalarFirst ? u[j] * f * v[j] : u[j] * v[j] * f;
+        for (; j < n; j++) d[j] = scalarFirst ? x[j] * f * v[j] : x[j] * v[j] * f;
     }
 }
 
