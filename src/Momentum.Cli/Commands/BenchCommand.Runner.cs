@@ -24,8 +24,10 @@ internal static partial class BenchCommand
             GC.WaitForPendingFinalizers();
             var (optimizer, gradients, first) = Setup(c, settings);
             int elements = c.Elements;
-            // Tiny cases time several steps per sample, so that a sample is long against the clock's resolution.
-            int perSample = Math.Clamp((1 << 20) / elements, 1, 4096);
+            // Tiny cases time several steps per sample, so that a sample is long against the clock's resolution; PyTorch's
+            // per-step overhead (a tenth of a millisecond or more) makes fewer of its steps enough.
+            int perSample = Math.Clamp((1 << 18) / elements, 1, 1024);
+            int torchPerSample = Math.Min(perSample, 16);
             long start = Stopwatch.GetTimestamp();
             optimizer.Step(gradients, Loss);
             bool slow = Stopwatch.GetElapsedTime(start).TotalSeconds > SlowStepSeconds;
@@ -60,7 +62,7 @@ internal static partial class BenchCommand
                 timesAdam[r] = times[r] / adamTimes[r];
                 if (withTorch)
                 {
-                    torchTimes[r] = torch!.Step(perSample);
+                    torchTimes[r] = torch!.Step(torchPerSample);
                     speedups[r] = torchTimes[r] / times[r];
                 }
             }

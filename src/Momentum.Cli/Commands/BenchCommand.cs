@@ -220,7 +220,7 @@ internal static partial class BenchCommand
 
     private static void WriteTable(TextWriter table, List<CaseResult> results, bool torch)
     {
-        table.WriteLine($"| case | kind | traffic | ms/step | GB/s | of ceiling | × adam | B/step |{(torch ? " torch ms | × torch |" : "")}");
+        table.WriteLine($"| case | kind | traffic | ms/step | GB/s | of ceiling | × adam | B/step |{(torch ? " torch ms | speed-up |" : "")}");
         table.WriteLine($"|---|---|---:|---:|---:|---:|---:|---:|{(torch ? "---:|---:|" : "")}");
         foreach (var r in results)
         {
