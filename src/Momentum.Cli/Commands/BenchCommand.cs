@@ -1,374 +1,249 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics;
-using System.Runtime.InteropServices;
-using System.Text.Json;
+using Momentum.Diagnostics;
 
 namespace Momentum.Cli.Commands;
 
 /// <summary>
-/// <c>momentum bench</c>: times optimizer steps against the in-place axpy bandwidth of the same machine, in the same
-/// process, and optionally against PyTorch's CPU optimizers (tools/bench/torch_bench.py) on the same sizes.
+/// <c>momentum bench</c>: times optimizer steps, each case interleaved step by step with a pass of its own traffic
+/// ceiling (<see cref="TrafficCeiling"/>: the same read and write streams, nothing else to do) and with fused Adam on
+/// the same number of elements, and optionally with PyTorch's CPU optimizers on the same case
+/// (tools/bench/torch_bench.py, driven over a pipe).
 /// </summary>
 internal static partial class BenchCommand
 {
     /// <summary>The default element count: 64 Mi, four times the size of a 32 MiB last-level cache per array.</summary>
     public const int DefaultSize = 64 * 1024 * 1024;
 
+    /// <summary>The element count of <c>--breadth</c>: 16 Mi (a 4096 × 4096 matrix for the matrix cases).</summary>
+    public const int BreadthSize = 16 * 1024 * 1024;
+
+    /// <summary>The loss handed to every step (transformations that need one, such as Polyak's step size, read it).</summary>
+    private const double Loss = 1.0;
+
     /// <summary>Builds the <c>bench</c> command.</summary>
     public static Command Create()
     {
-        Option<int?> sizeOption = new("--size") { Description = $"Elements per optimizer case (default {DefaultSize:N0}; 4 Mi with --quick)." };
+        Option<int?> sizeOption = new("--size") { Description = $"Elements per optimizer case (default {DefaultSize:N0}; {BreadthSize:N0} with --breadth; 4 Mi with --quick)." };
         Option<int?> threadsOption = new("--threads") { Description = "Threads per step (default: the processor count)." };
-        Option<int?> repeatsOption = new("--repeats") { Description = "Timed steps per case; the median is reported (default 15; 5 with --quick)." };
+        Option<int?> repeatsOption = new("--repeats") { Description = "Timed rounds per case; medians are reported (default 15; 5 with --quick)." };
         Option<bool> quickOption = new("--quick") { Description = "Small sizes and few repeats: a smoke run, not a measurement." };
-        Option<bool> torchOption = new("--torch") { Description = "Also run tools/bench/torch_bench.py with /usr/bin/python3 on the same sizes." };
+        Option<bool> breadthOption = new("--breadth") { Description = "Every registered optimizer with its registry example arguments, and the matrix ones also on a square matrix." };
+        Option<string?> jsonOption = new("--json") { Description = "Also write the results as JSON to this file; '-' writes JSON to stdout and the table to stderr." };
+        Option<bool> torchOption = new("--torch") { Description = "Also time PyTorch's CPU optimizers on the same cases, interleaved (tools/bench/torch_bench.py)." };
         Option<string?> pythonOption = new("--python") { Description = "The Python interpreter for --torch (default /usr/bin/python3)." };
         Option<int?> matrixOption = new("--matrix")
         {
             Description = "Instead of the bandwidth cases: time Muon and Adafactor on an N × N parameter against Adam on N² elements, and the matrix multiply against the machine's peak.",
         };
-        Command command = new("bench", "Time optimizer steps: ms/step, GB/s at nominal bytes, ratio to in-place axpy, allocations.")
+        Command command = new("bench", "Time optimizer steps against their own memory-traffic ceiling and fused Adam: ms/step, GB/s, fraction of the ceiling, allocations.")
         {
-            sizeOption, threadsOption, repeatsOption, quickOption, torchOption, pythonOption, matrixOption,
+            sizeOption, threadsOption, repeatsOption, quickOption, breadthOption, jsonOption, torchOption, pythonOption, matrixOption,
         };
         command.SetAction(parseResult =>
         {
             bool quick = parseResult.GetValue(quickOption);
+            bool breadth = parseResult.GetValue(breadthOption);
             var settings = new BenchSettings(
-                Size: parseResult.GetValue(sizeOption) ?? (quick ? 4 * 1024 * 1024 : DefaultSize),
+                Size: parseResult.GetValue(sizeOption) ?? (quick ? 4 * 1024 * 1024 : breadth ? BreadthSize : DefaultSize),
                 Threads: parseResult.GetValue(threadsOption) ?? Environment.ProcessorCount,
                 Repeats: parseResult.GetValue(repeatsOption) ?? (quick ? 5 : 15),
-                SmallCount: quick ? 1_000 : 10_000,
-                SmallLength: 1_000,
+                SmallCount: quick ? 10_000 : 100_000,
+                SmallLength: 100,
                 Torch: parseResult.GetValue(torchOption),
-                Python: parseResult.GetValue(pythonOption) ?? "/usr/bin/python3");
-            return parseResult.GetValue(matrixOption) is { } n ? RunMatrix(settings, n, Console.Out) : Run(settings, Console.Out);
+                Python: parseResult.GetValue(pythonOption) ?? "/usr/bin/python3")
+            {
+                Breadth = breadth,
+                Json = parseResult.GetValue(jsonOption),
+            };
+            if (parseResult.GetValue(matrixOption) is { } n)
+            {
+                if (breadth || settings.Torch || settings.Json is not null)
+                    return Usage(Console.Error, "--matrix does not combine with --breadth, --torch or --json.");
+                return RunMatrix(settings, n, Console.Out, Console.Error);
+            }
+            return Run(settings, Console.Out, Console.Error);
         });
         return command;
     }
 
-    /// <summary>Runs the benchmark and prints the table; returns the process exit code.</summary>
-    internal static int Run(BenchSettings settings, TextWriter output)
+    /// <summary>
+    /// Runs the benchmark and prints the table (and writes the JSON document); returns the process exit code: 0, 2
+    /// for bad arguments, 1 when the run itself fails (PyTorch is missing for <c>--torch</c>, the JSON file cannot be
+    /// written).
+    /// </summary>
+    internal static int Run(BenchSettings settings, TextWriter output, TextWriter error)
     {
-        if (settings.Size < 1) return Fail(output, $"--size must be at least 1 (got {settings.Size}).");
-        if (settings.Threads < 1) return Fail(output, $"--threads must be at least 1 (got {settings.Threads}).");
-        if (settings.Repeats < 1) return Fail(output, $"--repeats must be at least 1 (got {settings.Repeats}).");
-        output.WriteLine($"momentum bench: size {settings.Size:N0}, threads {settings.Threads}, repeats {settings.Repeats} (medians), " +
-            $".NET {Environment.Version}, {Environment.ProcessorCount} processors, widest accelerated vector {WidestVector()}");
+        if (Validate(settings) is { } problem) return Usage(error, problem);
+        bool jsonToStdout = settings.Json == "-";
+        var table = jsonToStdout ? error : output;
 
-        var results = new List<BenchResult>();
-        var axpy = new Axpy(Math.Max(settings.Size, settings.SmallCount * settings.SmallLength), settings.Threads);
-        double axpyMs = axpy.Measure(settings.Size, settings.Repeats);
-        results.Add(new BenchResult("axpy (x += a*y)", settings.Size, 12, axpyMs, 0, axpyMs));
-        foreach (var c in Cases(settings)) results.Add(MeasureOptimizer(c, settings, axpy));
-        // The two target ratios are measured in pairs whose steps alternate, so that both sides of a ratio see the same
-        // machine load; the ratio printed is the median of the per-round ratios.
-        var (adamw, chain, chainRatio) = MeasurePair(AdamWCase(settings), ChainCase(settings), settings, axpy);
-        results.Add(adamw);
-        results.Add(chain);
-        // The same pair with the library's default finite check (Throw), which reads g once in both; the chain's
-        // global norm shares that read.
-        var (checkedAdamW, checkedChain, checkedRatio) = MeasurePair(
-            AdamWCase(settings) with { Name = "adamw, finite check on", Key = "adamw_checked", Check = NonFiniteGradients.Throw, BytesPerElement = 32 },
-            ChainCase(settings) with { Name = "chain(...), finite check on", Key = "chain_checked", Check = NonFiniteGradients.Throw },
-            settings, axpy);
-        results.Add(checkedAdamW);
-        results.Add(checkedChain);
-        var (single, many, manyRatio) = MeasurePair(
-            new BenchCase($"adam, 1 x {settings.SmallCount * settings.SmallLength / 1e6:0.#}M tensor", "adam_one", () => Optimizers.Adam(), 28, 1, settings.SmallCount * settings.SmallLength),
-            new BenchCase($"adam, {settings.SmallCount:N0} x {settings.SmallLength:N0} tensors", "adam_many", () => Optimizers.Adam(), 28, settings.SmallCount, settings.SmallLength),
-            settings, axpy);
-        results.Add(single);
-        results.Add(many);
-
-        Dictionary<string, double>? torchBest = null;
-        string? torchError = null;
+        TorchClient? torch = null;
         if (settings.Torch)
         {
-            GC.Collect();
-            (torchBest, torchError) = RunTorch(settings, output);
+            torch = TorchClient.Start(settings.Python, settings.Threads, out string? torchError);
+            if (torch is null) return Failure(error, torchError!);
         }
+        using var torchScope = torch;
 
-        output.WriteLine();
-        output.WriteLine($"| case | elements | B/elem | median ms/step | GB/s | axpy GB/s (interleaved) | vs axpy | alloc B/step |{(torchBest is null ? "" : " torch best ms | speed-up |")}");
-        output.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|{(torchBest is null ? "" : "---:|---:|")}");
-        foreach (var r in results)
+        var machine = MachineInfo.Read();
+        table.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"momentum bench{(settings.Breadth ? " --breadth" : "")}: size {settings.Size:N0}, threads {settings.Threads}, repeats {settings.Repeats} (medians), " +
+            $".NET {Environment.Version}, {machine.Cpu}, {machine.Processors} processors, widest accelerated vector {machine.Simd}, load average {machine.LoadAverage}"));
+        if (torch is not null) table.WriteLine($"PyTorch {torch.Version}, {torch.Threads} threads, interleaved case by case (best of the for-loop and foreach implementations)");
+
+        var cases = settings.Breadth ? BreadthCases(settings) : DefaultCases(settings);
+        var results = new List<CaseResult>();
+        using (var runner = new CaseRunner(settings, torch))
         {
-            double gbs = r.BytesPerElement * (double)r.Elements / (r.MedianMs * 1e6);
-            double axpyGbs = 12.0 * r.Elements / (r.AxpyMs * 1e6);
-            string torch = "";
-            if (torchBest is not null)
-                torch = r.Key is not null && torchBest.TryGetValue(r.Key, out double t)
-                    ? $" {t.ToString("0.00", CultureInfo.InvariantCulture)} | {(t / r.MedianMs).ToString("0.00", CultureInfo.InvariantCulture)}x |"
-                    : " | |";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.Elements:N0} | {r.BytesPerElement} | {r.MedianMs:0.000} | {gbs:0.0} | {axpyGbs:0.0} | {gbs / axpyGbs * 100:0}% | {r.AllocatedPerStep:0} |{torch}"));
+            try
+            {
+                foreach (var c in cases) results.Add(runner.Measure(c));
+            }
+            catch (InvalidOperationException e) when (torch is not null)
+            {
+                return Failure(error, e.Message);
+            }
         }
-        output.WriteLine();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{chain.Name} / adamw: {chainRatio:0.00}x (median of {settings.Repeats} interleaved pairs)"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"the same with the default finite check on: {checkedRatio:0.00}x (median of {settings.Repeats} interleaved pairs)"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{many.Name} / one tensor of the same total: {manyRatio:0.00}x (median of {settings.Repeats} interleaved pairs)"));
-        if (torchError is not null) output.WriteLine($"torch: {torchError}");
+        string loadAfter = LoadAverage();
+
+        table.WriteLine();
+        WriteTable(table, results, torch is not null);
+        table.WriteLine();
+        table.WriteLine("traffic: read/written float32 streams per element (θ, g and every state tensor; one more read of g for a pre-pass).");
+        table.WriteLine("of ceiling: a pass of the same streams' time / the step's time; × adam: the step's time / fused Adam's on as many elements;");
+        table.WriteLine("both medians of per-round ratios, the ceiling, the case and Adam alternating round by round.");
+        if (settings.Breadth)
+        {
+            table.WriteLine();
+            table.WriteLine("specs:");
+            foreach (var r in results) table.WriteLine($"  {r.Case.Name}: {r.Case.Spec}");
+        }
+        table.WriteLine();
+        table.WriteLine($"load average after the run: {loadAfter}");
+
+        if (settings.Json is not null)
+        {
+            try
+            {
+                if (jsonToStdout) BenchJson.Write(output, settings, machine, loadAfter, torch, results);
+                else
+                {
+                    using var file = new StreamWriter(settings.Json);
+                    BenchJson.Write(file, settings, machine, loadAfter, torch, results);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Failure(error, $"cannot write {settings.Json}: {e.Message}");
+            }
+        }
         return 0;
     }
 
-    /// <summary>The optimizer cases, with their nominal bytes per element.</summary>
-    private static IEnumerable<BenchCase> Cases(BenchSettings s)
+    /// <summary>The first problem with the settings, or null.</summary>
+    private static string? Validate(BenchSettings s)
     {
-        yield return new("sgd", "sgd", () => Optimizers.Sgd(new SgdOptions { LearningRate = 1e-3 }), 12, 1, s.Size);
-        yield return new("sgd-momentum", "sgd_momentum", () => Optimizers.Sgd(new SgdOptions { LearningRate = 1e-3, Momentum = 0.9 }), 20, 1, s.Size);
-        yield return new("adam", "adam", () => Optimizers.Adam(), 28, 1, s.Size);
-        // Moments stored in bfloat16 (half the state memory): 20 B/elem, through its one-pass kernel.
-        yield return new("adam, bf16 state", "adam_bf16", () => Optimizers.Adam(new AdamOptions { BFloat16State = true }), 20, 1, s.Size);
-    }
-
-    private static BenchCase AdamWCase(BenchSettings s) => new("adamw", "adamw", () => Optimizers.AdamW(), 28, 1, s.Size);
-
-    // The global-norm pre-pass reads the gradient once more: 32 B/elem nominal.
-    private static BenchCase ChainCase(BenchSettings s) => new("chain(clip_by_global_norm, adamw, warmup-cosine)", "chain", () => Transforms.Chain(
-        Transforms.ClipByGlobalNorm(1.0),
-        Optimizers.AdamW(new AdamWOptions { LearningRate = Schedules.WarmupCosineDecay(0, 1e-3, 100, 10_000) })), 32, 1, s.Size);
-
-    private static BenchResult MeasureOptimizer(BenchCase c, BenchSettings s, Axpy axpy)
-    {
-        var (optimizer, gradients) = Setup(c, s);
-        Warm(() => optimizer.Step(gradients));
-        int elements = c.Tensors * c.Length;
-        axpy.Measure(elements, 1);
-        // Steps and axpy passes alternate, so both see the same machine load (the machine may be shared).
-        var times = new double[s.Repeats];
-        var axpyTimes = new double[s.Repeats];
-        long allocated = 0;
-        for (int r = 0; r < s.Repeats; r++)
+        if (s.Size < 1) return $"--size must be at least 1 (got {s.Size}).";
+        if (s.Threads < 1) return $"--threads must be at least 1 (got {s.Threads}).";
+        if (s.Repeats < 1) return $"--repeats must be at least 1 (got {s.Repeats}).";
+        if (s.Torch && s.Breadth) return "--torch times the default cases; it does not combine with --breadth.";
+        if (s.Json is { Length: 0 }) return "--json needs a file name, or '-' for stdout.";
+        if (s.Json is { } path && path != "-")
         {
-            (times[r], long bytes) = TimeStep(optimizer, gradients);
-            allocated += bytes;
-            axpyTimes[r] = axpy.Measure(elements, 1);
-        }
-        return new BenchResult(c.Name, elements, c.BytesPerElement, Median(times), (double)allocated / s.Repeats, Median(axpyTimes)) { Key = c.Key };
-    }
-
-    /// <summary>
-    /// Measures two cases with alternating steps (a, b, axpy, a, b, axpy, …); returns both results and the median of the
-    /// per-round ratios b/a.
-    /// </summary>
-    private static (BenchResult A, BenchResult B, double Ratio) MeasurePair(BenchCase a, BenchCase b, BenchSettings s, Axpy axpy)
-    {
-        var (optimizerA, gradientsA) = Setup(a, s);
-        var (optimizerB, gradientsB) = Setup(b, s);
-        Warm(() =>
-        {
-            optimizerA.Step(gradientsA);
-            optimizerB.Step(gradientsB);
-        });
-        int elementsA = a.Tensors * a.Length, elementsB = b.Tensors * b.Length;
-        axpy.Measure(Math.Max(elementsA, elementsB), 1);
-        var timesA = new double[s.Repeats];
-        var timesB = new double[s.Repeats];
-        var ratios = new double[s.Repeats];
-        var axpyA = new double[s.Repeats];
-        var axpyB = new double[s.Repeats];
-        long allocatedA = 0, allocatedB = 0;
-        for (int r = 0; r < s.Repeats; r++)
-        {
-            (timesA[r], long bytesA) = TimeStep(optimizerA, gradientsA);
-            (timesB[r], long bytesB) = TimeStep(optimizerB, gradientsB);
-            allocatedA += bytesA;
-            allocatedB += bytesB;
-            ratios[r] = timesB[r] / timesA[r];
-            axpyA[r] = axpy.Measure(elementsA, 1);
-            axpyB[r] = elementsB == elementsA ? axpyA[r] : axpy.Measure(elementsB, 1);
-        }
-        return (
-            new BenchResult(a.Name, elementsA, a.BytesPerElement, Median(timesA), (double)allocatedA / s.Repeats, Median(axpyA)) { Key = a.Key },
-            new BenchResult(b.Name, elementsB, b.BytesPerElement, Median(timesB), (double)allocatedB / s.Repeats, Median(axpyB)) { Key = b.Key },
-            Median(ratios));
-    }
-
-    /// <summary>Times one step; returns milliseconds and the bytes allocated process-wide meanwhile.</summary>
-    private static (double Ms, long Bytes) TimeStep(Optimizer optimizer, GradientSet gradients)
-    {
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        long start = Stopwatch.GetTimestamp();
-        optimizer.Step(gradients);
-        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        return (ms, GC.GetTotalAllocatedBytes(precise: true) - before);
-    }
-
-    private static (Optimizer Optimizer, GradientSet Gradients) Setup(BenchCase c, BenchSettings s)
-    {
-        var set = new ParameterSet();
-        var parameters = new Parameter[c.Tensors];
-        for (int i = 0; i < c.Tensors; i++) parameters[i] = c.Shape is { } shape ? set.Add("w", shape) : set.Add(c.Tensors == 1 ? "w" : $"w{i}", c.Length);
-        var gradients = new GradientSet(set);
-        var random = new Random(42);
-        foreach (var p in parameters)
-        {
-            var values = p.Values;
-            var g = gradients.Get(p, clear: true);
-            for (int i = 0; i < values.Length; i++)
-            {
-                values[i] = (float)(random.NextDouble() - 0.5);
-                g[i] = (float)((random.NextDouble() - 0.5) * 1e-2);
-            }
-        }
-        // NaN checks are off (unless the case says otherwise) so that every implementation moves the same bytes
-        // (PyTorch does not check either).
-        var optimizer = new Optimizer(c.Create(), set, new OptimizerOptions { Threads = s.Threads, NonFiniteGradients = c.Check });
-        return (optimizer, gradients);
-    }
-
-    /// <summary>
-    /// In-place <c>x += a·y</c> over fixed 16 Ki chunks on <c>threads</c> threads: the bandwidth ceiling. Written here
-    /// against plain spans and <see cref="Parallel"/>, not with the library's kernels or worker pool, so it measures the
-    /// machine whatever the library does.
-    /// </summary>
-    private sealed class Axpy
-    {
-        /// <summary>The chunk length: the engine's segment length (docs/ARCHITECTURE.md).</summary>
-        private const int ChunkLength = 16 * 1024;
-        private const float A = 1e-3f;
-
-        private readonly float[] _x, _y;
-        private readonly ParallelOptions _options;
-        private readonly Action<int> _chunk;
-        private int _length;
-        private bool _warm;
-
-        public Axpy(int capacity, int threads)
-        {
-            _x = new float[capacity];
-            _y = new float[capacity];
-            for (int i = 0; i < _y.Length; i++) _y[i] = i * 1e-9f;
-            _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
-            _chunk = Chunk;
-        }
-
-        /// <summary>Returns the median time of <paramref name="repeats"/> passes over the first <paramref name="length"/> elements.</summary>
-        public double Measure(int length, int repeats)
-        {
-            _length = length;
-            int items = (length + ChunkLength - 1) / ChunkLength;
-            if (!_warm) Warm(() => Parallel.For(0, items, _options, _chunk));
-            _warm = true;
-            var times = new double[repeats];
-            for (int r = 0; r < repeats; r++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                Parallel.For(0, items, _options, _chunk);
-                times[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-            return Median(times);
-        }
-
-        private void Chunk(int item)
-        {
-            int start = item * ChunkLength;
-            int length = Math.Min(ChunkLength, _length - start);
-            AddScaled(_x.AsSpan(start, length), _y.AsSpan(start, length));
-        }
-
-        private static void AddScaled(Span<float> x, ReadOnlySpan<float> y)
-        {
-            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
-            var a = new Vector<float>(A);
-            for (int i = 0; i < vx.Length; i++) vx[i] += a * vy[i];
-            for (int i = vx.Length * Vector<float>.Count; i < x.Length; i++) x[i] += A * y[i];
-        }
-    }
-
-    /// <summary>Runs the committed PyTorch script and returns its fastest median per case key.</summary>
-    private static (Dictionary<string, double>? Best, string? Error) RunTorch(BenchSettings s, TextWriter output)
-    {
-        string? script = FindScript();
-        if (script is null) return (null, "tools/bench/torch_bench.py was not found (run from the repository).");
-        var info = new ProcessStartInfo(s.Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[]
-        {
-            script, "--size", s.Size.ToString(CultureInfo.InvariantCulture), "--threads", s.Threads.ToString(CultureInfo.InvariantCulture),
-            "--repeats", s.Repeats.ToString(CultureInfo.InvariantCulture), "--small-count", s.SmallCount.ToString(CultureInfo.InvariantCulture),
-            "--small-length", s.SmallLength.ToString(CultureInfo.InvariantCulture),
-        })
-            info.ArgumentList.Add(arg);
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException("no process");
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return (null, $"could not start {s.Python}: {e.Message}");
-        }
-        var stderrTask = process.StandardError.ReadToEndAsync();
-        var best = new Dictionary<string, double>(StringComparer.Ordinal);
-        output.WriteLine();
-        output.WriteLine("PyTorch (median ms/step):");
-        string? line;
-        while ((line = process.StandardOutput.ReadLine()) is not null)
-        {
-            if (!line.StartsWith('{')) continue;
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            if (root.TryGetProperty("error", out var error)) return (null, error.GetString());
-            if (root.TryGetProperty("torch", out var version))
-            {
-                output.WriteLine($"  torch {version.GetString()}, {root.GetProperty("threads").GetInt32()} threads");
-                continue;
-            }
-            string key = root.GetProperty("case").GetString()!;
-            string impl = root.GetProperty("impl").GetString()!;
-            double ms = root.GetProperty("median_ms").GetDouble();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key,-14} {impl,-9} {ms,10:0.000}"));
-            if (!best.TryGetValue(key, out double b) || ms < b) best[key] = ms;
-        }
-        process.WaitForExit();
-        string stderr = stderrTask.Result.Trim();
-        if (process.ExitCode != 0)
-            return (null, $"{s.Python} {script} failed (exit {process.ExitCode}): {LastLine(stderr)}");
-        return (best, null);
-    }
-
-    private static string LastLine(string text)
-    {
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? "(no message)" : lines[^1];
-    }
-
-    private static string? FindScript()
-    {
-        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "tools", "bench", "torch_bench.py");
-                if (File.Exists(candidate)) return candidate;
-            }
+            string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null && !Directory.Exists(directory)) return $"--json: the directory {directory} does not exist.";
         }
         return null;
     }
 
-    /// <summary>Runs at least 5 times and for at least 0.5 s, so tiered JIT has promoted the hot loops.</summary>
-    /// <summary>The widest accelerated vector, the width the library's kernels run at (docs/ARCHITECTURE.md, "Kernels and lanes").</summary>
-    internal static string WidestVector() =>
-        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "Vector512"
-        : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "Vector256"
-        : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "Vector128" : "none (scalar)";
+    /// <summary>The default cases: the common optimizers at <c>--size</c>, with and without the finite check, and many small tensors.</summary>
+    private static List<BenchCase> DefaultCases(BenchSettings s) =>
+    [
+        new("sgd", "sgd(lr=1e-3)", "sgd", () => Optimizers.Sgd(new SgdOptions { LearningRate = 1e-3 }), 1, s.Size),
+        new("sgd-momentum", "sgd(lr=1e-3, momentum=0.9)", "sgd_momentum", () => Optimizers.Sgd(new SgdOptions { LearningRate = 1e-3, Momentum = 0.9 }), 1, s.Size),
+        new("adam", "adam()", "adam", () => Optimizers.Adam(), 1, s.Size),
+        new("adam, bf16 state", "adam(), bfloat16 moments", null, () => Optimizers.Adam(new AdamOptions { BFloat16State = true }), 1, s.Size),
+        new("adamw", "adamw()", "adamw", () => Optimizers.AdamW(), 1, s.Size),
+        ChainCase(s),
+        new("adamw, finite check", "adamw(), NonFiniteGradients.Throw", null, () => Optimizers.AdamW(), 1, s.Size) { Check = NonFiniteGradients.Throw },
+        ChainCase(s) with { Name = "chain, finite check", TorchKey = null, Check = NonFiniteGradients.Throw },
+        new($"adam, {s.SmallCount:N0} x {s.SmallLength:N0}", "adam(), many small tensors", "adam_many", () => Optimizers.Adam(), s.SmallCount, s.SmallLength),
+        new("adam, 10 x 100", "adam(), per-step overhead", "adam_tiny", () => Optimizers.Adam(), 10, 100),
+    ];
 
-    private static void Warm(Action action)
+    private static BenchCase ChainCase(BenchSettings s) => new(
+        "chain", "chain(clip_by_global_norm(1.0), adamw(lr=warmup_cosine_decay(0, 1e-3, 100, 10000)))", "chain",
+        () => Transforms.Chain(
+            Transforms.ClipByGlobalNorm(1.0),
+            Optimizers.AdamW(new AdamWOptions { LearningRate = Schedules.WarmupCosineDecay(0, 1e-3, 100, 10_000) })),
+        1, s.Size);
+
+    /// <summary>
+    /// Every registered optimizer by its registry example, on a vector of <c>--size</c> elements; those with a tensor
+    /// stage on a matrix (Muon, Adafactor) also on the largest square matrix that fits.
+    /// </summary>
+    internal static List<BenchCase> BreadthCases(BenchSettings s)
+    {
+        var registry = Specs.SpecRegistry.Default;
+        int side = (int)Math.Sqrt(s.Size);
+        var cases = new List<BenchCase>();
+        foreach (string name in registry.OptimizerNames)
+        {
+            string spec = registry.Example(name);
+            cases.Add(new BenchCase(name, spec, null, () => registry.Create(spec), 1, s.Size));
+            if (side >= 2 && HasTensorStage(registry.Create(spec), [Math.Min(side, 256), Math.Min(side, 256)]))
+                cases.Add(new BenchCase($"{name} ({side} x {side})", spec, null, () => registry.Create(spec), 1, side * side) { Shape = [side, side] });
+        }
+        return cases;
+    }
+
+    /// <summary>Whether the transformation has a tensor stage on a parameter of <paramref name="shape"/>.</summary>
+    private static bool HasTensorStage(GradientTransformation transformation, int[] shape)
+    {
+        var set = new ParameterSet();
+        var p = set.Add("w", shape);
+        var optimizer = new Optimizer(transformation, set);
+        return optimizer.StagesOf(p).Any(stage => stage.Transformation is TensorTransformation);
+    }
+
+    /// <summary>What a case's chain is made of: element-wise, with a reduction, with a tensor stage, or a whole-step wrapper.</summary>
+    internal static string KindOf(Optimizer optimizer, Parameter parameter)
+    {
+        if (optimizer.Transformation is StepWrapper) return "whole-step";
+        var stages = optimizer.StagesOf(parameter);
+        if (stages.Any(s => s.Transformation is TensorTransformation)) return "tensor";
+        if (stages.Any(s => s.Transformation is ReducingTransformation)) return "reduction";
+        return "element-wise";
+    }
+
+    private static void WriteTable(TextWriter table, List<CaseResult> results, bool torch)
+    {
+        table.WriteLine($"| case | kind | traffic | ms/step | GB/s | of ceiling | × adam | B/step |{(torch ? " torch ms | speed-up |" : "")}");
+        table.WriteLine($"|---|---|---:|---:|---:|---:|---:|---:|{(torch ? "---:|---:|" : "")}");
+        foreach (var r in results)
+        {
+            string torchColumns = !torch ? "" : r.Torch is { } t
+                ? string.Create(CultureInfo.InvariantCulture, $" {Milliseconds(t.Times.Median)} | {t.Speedup.Median:0.00} |")
+                : " | |";
+            table.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Case.Name} | {r.Kind} | {r.Reads}r/{r.Writes}w | {Milliseconds(r.Times.Median)} | {r.GigabytesPerSecond:0.0} | " +
+                $"{r.OfCeiling.Median * 100:0}% | {r.TimesAdam.Median:0.00} | {r.AllocatedPerStep:0} |{torchColumns}"));
+        }
+    }
+
+    /// <summary>Milliseconds with three significant decimals for fast steps, fewer for slow ones.</summary>
+    private static string Milliseconds(double ms) =>
+        ms.ToString(ms < 0.1 ? "0.0000" : ms < 100 ? "0.000" : "0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>Runs at least <paramref name="runs"/> times and for at least <paramref name="seconds"/>; returns the mean seconds per run.</summary>
+    private static double Warm(Action action, int runs, double seconds)
     {
         long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < 5 || Stopwatch.GetElapsedTime(start).TotalSeconds < 0.5; i++) action();
+        int i = 0;
+        for (; i < runs || Stopwatch.GetElapsedTime(start).TotalSeconds < seconds; i++) action();
+        return Stopwatch.GetElapsedTime(start).TotalSeconds / i;
     }
 
     private static double Median(double[] values)
@@ -379,25 +254,49 @@ internal static partial class BenchCommand
         return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 
-    private static int Fail(TextWriter output, string message)
+    /// <summary>Bad input: one line on stderr, exit code 2 (the command-line convention).</summary>
+    private static int Usage(TextWriter error, string message)
     {
-        output.WriteLine($"momentum bench: {message}");
+        error.WriteLine($"momentum bench: {message}");
+        return 2;
+    }
+
+    /// <summary>The run itself failed: one line on stderr, exit code 1.</summary>
+    private static int Failure(TextWriter error, string message)
+    {
+        error.WriteLine($"momentum bench: {message}");
         return 1;
     }
 
-    private sealed record BenchCase(string Name, string Key, Func<GradientTransformation> Create, int BytesPerElement, int Tensors, int Length)
+    /// <summary>One case: an optimizer on a set of tensors.</summary>
+    /// <param name="Name">The name in the table.</param>
+    /// <param name="Spec">What it runs, as a spec where it is one.</param>
+    /// <param name="TorchKey">The case's name in tools/bench/torch_bench.py, or null if PyTorch has no counterpart.</param>
+    /// <param name="Create">Builds the optimizer's transformation.</param>
+    /// <param name="Tensors">How many tensors.</param>
+    /// <param name="Length">Elements per tensor.</param>
+    internal sealed record BenchCase(string Name, string Spec, string? TorchKey, Func<GradientTransformation> Create, int Tensors, int Length)
     {
+        /// <summary>The finite check (off by default, so that every implementation moves the same bytes; PyTorch does not check).</summary>
         public NonFiniteGradients Check { get; init; } = NonFiniteGradients.Propagate;
 
         /// <summary>The one tensor's shape, when it is not a vector of <see cref="Length"/> elements.</summary>
         public int[]? Shape { get; init; }
-    }
 
-    private sealed record BenchResult(string Name, long Elements, int BytesPerElement, double MedianMs, double AllocatedPerStep, double AxpyMs)
-    {
-        public string? Key { get; init; }
+        /// <summary>Elements in all.</summary>
+        public int Elements => Tensors * Length;
     }
 }
 
 /// <summary>The settings of one <c>momentum bench</c> run.</summary>
-internal sealed record BenchSettings(int Size, int Threads, int Repeats, int SmallCount, int SmallLength, bool Torch, string Python);
+internal sealed record BenchSettings(int Size, int Threads, int Repeats, int SmallCount, int SmallLength, bool Torch, string Python)
+{
+    /// <summary>Every registered optimizer instead of the default cases.</summary>
+    public bool Breadth { get; init; }
+
+    /// <summary>Where to write the JSON document: a file, "-" for stdout, or null for none.</summary>
+    public string? Json { get; init; }
+
+    /// <summary>The least time each case and baseline is warmed up for, in seconds (tests use 0).</summary>
+    public double WarmSeconds { get; init; } = 0.5;
+}

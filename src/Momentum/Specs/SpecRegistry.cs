@@ -24,6 +24,12 @@ public sealed class SpecRegistry
     /// <summary>The registered transformation names with one-line summaries, sorted.</summary>
     public IEnumerable<(string Name, string Summary)> Transformations => _transforms.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => (k.Key, k.Value.Summary));
 
+    /// <summary>
+    /// The named optimizers, sorted: the names registered with an options record (<c>adam</c>, <c>lamb</c>,
+    /// <c>schedule_free_adamw</c>, …), as opposed to building blocks, combinators and wrappers.
+    /// </summary>
+    public IEnumerable<string> OptimizerNames => _bindings.Keys.Order(StringComparer.Ordinal);
+
     /// <summary>The registered schedule names with one-line summaries, sorted.</summary>
     public IEnumerable<(string Name, string Summary)> Schedules => _schedules.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => (k.Key, k.Value.Summary));
 

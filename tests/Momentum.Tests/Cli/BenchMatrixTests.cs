@@ -9,7 +9,7 @@ public class BenchMatrixTests
     {
         var output = new StringWriter();
         var settings = new BenchSettings(Size: 1, Threads: 2, Repeats: 1, SmallCount: 1, SmallLength: 1, Torch: false, Python: "");
-        Assert.Equal(0, BenchCommand.RunMatrix(settings, 48, output));
+        Assert.Equal(0, BenchCommand.RunMatrix(settings, 48, output, TextWriter.Null));
         string text = output.ToString();
         Assert.Contains("peak, separate multiply and add (2 threads):", text);
         Assert.Contains("gemm 48 × 48 × 48, float32:", text);
@@ -21,8 +21,10 @@ public class BenchMatrixTests
     public void BenchMatrix_BadSize_FailsWithAMessage()
     {
         var output = new StringWriter();
+        var error = new StringWriter();
         var settings = new BenchSettings(Size: 1, Threads: 2, Repeats: 1, SmallCount: 1, SmallLength: 1, Torch: false, Python: "");
-        Assert.Equal(1, BenchCommand.RunMatrix(settings, 0, output));
-        Assert.Contains("--matrix must be between 1 and", output.ToString());
+        Assert.Equal(2, BenchCommand.RunMatrix(settings, 0, output, error));
+        Assert.StartsWith("momentum bench: --matrix must be between 1 and", error.ToString());
+        Assert.Empty(output.ToString());
     }
 }
