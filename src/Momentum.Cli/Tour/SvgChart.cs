@@ -37,8 +37,9 @@ internal sealed class ChartSeries(string name, double[] x, double[] y)
 internal sealed class SvgChart
 {
     // Paul Tol's "muted" qualitative scheme (distinct under the common colour-vision deficiencies), ordered so that the
-    // dark ones come first (the pale cyan and sand only in charts of eight or more series), then black. Every series also has its own dash pattern.
-    private static readonly string[] s_colours = ["#332288", "#CC6677", "#117733", "#882255", "#44AA99", "#999933", "#AA4499", "#88CCEE", "#DDCC77", "#000000"];
+    // first four have different hues (blue, red, green, olive) and the pale cyan and sand come only in charts of eight
+    // or more series; then black. Every series also has its own dash pattern.
+    private static readonly string[] s_colours = ["#332288", "#CC6677", "#117733", "#999933", "#AA4499", "#44AA99", "#882255", "#88CCEE", "#DDCC77", "#000000"];
     private static readonly string[] s_dashes = ["", "7 4", "2 3", "9 3 2 3", "4 2", "12 4", "1 2", "6 2 1 2 1 2", "3 6", "10 2 2 2"];
     private const double BandOpacity = 0.13;
 
@@ -156,7 +157,7 @@ internal sealed class SvgChart
                 int zx = Left + PlotWidth + ZoomGap;
                 var zxAxis = new Axis(XScale, zoom.X.Min, zoom.X.Max, zx, zx + ZoomWidth);
                 var zyAxis = new Axis(YScale, zoom.Y.Min, zoom.Y.Max, Top + PlotHeight, Top);
-                DrawPanel(sb, id + "-zoom", zxAxis, zyAxis, zx, Top, ZoomWidth, PlotHeight, only: null, title: "zoom (dashed box)");
+                DrawPanel(sb, id + "-zoom", zxAxis, zyAxis, zx, Top, ZoomWidth, PlotHeight, only: null, title: "zoom (dashed box)", yTitle: false);
             }
             DrawLegend(sb, Left + PlotsWidth + LegendGap);
         }
