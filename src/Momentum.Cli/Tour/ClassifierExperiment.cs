@@ -121,6 +121,8 @@ internal static class ClassifierExperiment
             dataDescription = $"Fashion-MNIST is not installed ({directory}); a GENERATED stand-in task is used instead: 10 classes of 28×28 noisy blob images, " +
                 $"{train.Count} train / {validation.Count} validation / {test.Count} test";
         }
+        if (settings.Tunes && validation.Count == 0)
+            throw new ArgumentException($"--train: {settings.TrainCount} leaves no training images for the validation split that tunes the learning rates.", "train");
         int tuningRuns = settings.Tunes ? settings.Tuning.Sum(t => t.Grid.Length) : 0;
         int total = tuningRuns + settings.Optimizers.Count * settings.Seeds, done = 0;
         void Progress(double f) => progress?.Invoke((done + f) / total);
