@@ -124,8 +124,9 @@ internal static class DiracGanExperiment
         foreach (var r in runs.Where(r => !r.Available)) result.Notes.Add($"{r.Label} is not available in this build ({r.Error}); it is left out of the charts.");
 
         var trajectory = new SvgChart("Dirac GAN: trajectories", "θ (generator)", "ψ (discriminator)")
-        { XRange = (-3, 3), YRange = (-3, 3), PlotWidth = 420, PlotHeight = 420 };
-        var distance = new SvgChart("Dirac GAN: distance to the equilibrium", "step", "‖(θ, ψ)‖ (log scale)") { YScale = AxisScale.Log };
+        { XRange = (-3, 3), YRange = (-3, 3), PlotWidth = 250, PlotHeight = 250, SmallMultiples = true, Columns = 3 };
+        // Cut at 1e-12 below: the float32-denormal tail (1e-44) would take 32 decades.
+        var distance = new SvgChart("Dirac GAN: distance to the equilibrium", "step", "‖(θ, ψ)‖ (log scale)") { YScale = AxisScale.Log, YRange = (1e-12, 10) };
         int style = 0;
         foreach (var r in runs)
         {
@@ -136,8 +137,9 @@ internal static class DiracGanExperiment
             }
             style++;
         }
-        result.Chart(trajectory, "gan_trajectories", $"Dirac GAN trajectories in the (θ, ψ) plane from ({settings.StartTheta}, {settings.StartPsi}) (dot).");
-        result.Chart(distance, "gan_distance", "Dirac GAN: distance to the equilibrium (0, 0) against steps, log scale.");
+        result.Chart(trajectory, "gan_trajectories", $"Dirac GAN trajectories in the (θ, ψ) plane from ({settings.StartTheta}, {settings.StartPsi}) (circle), one panel per arm (the others in grey), clipped to ±3.");
+        result.Chart(distance, "gan_distance", "Dirac GAN: distance to the equilibrium (0, 0) against steps, log scale. " +
+            distance.OutOfRangeNote(1e-12, 10) + " Values below about 1e-38 are float32 denormals.");
         return result;
     }
 }

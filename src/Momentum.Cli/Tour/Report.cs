@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 
 namespace Momentum.Cli.Tour;
@@ -102,7 +103,8 @@ internal static class ReportWriter
         sb.Append("</style>\n</head>\n<body>\n<h1>Momentum tour: the experiments behind the optimizers</h1>\n");
         sb.Append("<p>Command: <code>").Append(SvgChart.Esc(command)).Append("</code><br>\n");
         sb.Append("Generated ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
-        sb.Append(" on ").Append(SvgChart.Esc(MachineDescription())).Append("; total time ").Append(total.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)).Append(" s.</p>\n");
+        sb.Append(" on ").Append(SvgChart.Esc(MachineDescription())).Append("; total time ").Append(total.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)).Append(" s.<br>\n");
+        sb.Append(SvgChart.Esc(VersionDescription())).Append(".</p>\n");
         sb.Append("<ul>\n");
         foreach (var r in results) sb.Append("<li><a href=\"#").Append(r.Key).Append("\">").Append(SvgChart.Esc(r.Title)).Append("</a></li>\n");
         sb.Append("</ul>\n");
@@ -126,6 +128,17 @@ internal static class ReportWriter
         }
         sb.Append("</body>\n</html>\n");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The library's version and the commit it was built from, from the Momentum assembly's informational version
+    /// ("0.1.0+&lt;commit&gt;": the SDK appends the source revision when it builds from a git checkout).
+    /// </summary>
+    public static string VersionDescription()
+    {
+        string info = typeof(Optimizer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        int plus = info.IndexOf('+');
+        return plus < 0 ? $"Momentum {info} (commit unknown: not built from a git checkout)" : $"Momentum {info[..plus]}, commit {info[(plus + 1)..]}";
     }
 
     public static string MachineDescription() =>

@@ -114,8 +114,9 @@ internal static class SaddleExperiment
         foreach (var r in runs.Where(r => !r.Available)) result.Notes.Add($"{r.Label} is not available in this build ({r.Error}); it is left out of the charts.");
 
         var trajectory = new SvgChart("Saddle point x·y: trajectories", "x (minimizing player)", "y (maximizing player)")
-        { XRange = (-3, 3), YRange = (-3, 3), PlotWidth = 420, PlotHeight = 420 };
-        var distance = new SvgChart("Saddle point x·y: distance to the equilibrium", "step", "‖(x, y)‖ (log scale)") { YScale = AxisScale.Log };
+        { XRange = (-3, 3), YRange = (-3, 3), PlotWidth = 250, PlotHeight = 250, SmallMultiples = true, Columns = 2 };
+        // Cut at 1e-12 below (the float32-denormal tail, 1e-45, would take 33 decades) and 1e6 above.
+        var distance = new SvgChart("Saddle point x·y: distance to the equilibrium", "step", "‖(x, y)‖ (log scale)") { YScale = AxisScale.Log, YRange = (1e-12, 1e6) };
         int style = 0;
         foreach (var r in runs)
         {
@@ -126,8 +127,9 @@ internal static class SaddleExperiment
             }
             style++;
         }
-        result.Chart(trajectory, "saddle_trajectories", $"Trajectories in the (x, y) plane from ({settings.StartX}, {settings.StartY}) (dot), clipped to ±3. GDA spirals outward; OGDA spirals into the saddle.");
-        result.Chart(distance, "saddle_distance", "Distance to the saddle point (0, 0) against steps, log scale. A straight rising line is geometric divergence (GDA), a falling one geometric convergence.");
+        result.Chart(trajectory, "saddle_trajectories", $"Trajectories in the (x, y) plane from ({settings.StartX}, {settings.StartY}) (circle), one panel per optimizer (the others in grey), clipped to ±3. GDA spirals outward; OGDA spirals into the saddle.");
+        result.Chart(distance, "saddle_distance", "Distance to the saddle point (0, 0) against steps, log scale. A straight rising line is geometric divergence (GDA), a falling one geometric convergence. " +
+            distance.OutOfRangeNote(1e-12, 1e6) + " Values below about 1e-38 are float32 denormals.");
         return result;
     }
 

@@ -28,14 +28,20 @@ internal sealed class ChartSeries(string name, double[] x, double[] y)
 
 /// <summary>
 /// A self-contained SVG line chart: linear or log axes with nice ticks, tick and axis labels, a legend, any number of
-/// series with distinct colours and dash patterns, and shaded bands. Points closer than a pixel are merged so that long
-/// runs stay small; non-finite values (and non-positive ones on a log axis) break the line.
+/// series with distinct colour-blind-safe colours and dash patterns, and shaded bands. Points closer than a pixel are
+/// merged so that long runs stay small; non-finite values (and non-positive ones on a log axis) break the line.
+/// Optional: a zoom panel beside the main one (<see cref="Zoom"/>), one small panel per series
+/// (<see cref="SmallMultiples"/>, for trajectories that would hide each other), and a vertical pixel offset between
+/// series (<see cref="SeriesOffset"/>, for step lines that coincide).
 /// </summary>
 internal sealed class SvgChart
 {
-    // Okabe–Ito colour-blind safe palette, then a few extras.
-    private static readonly string[] s_colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F7F7F", "#BCBD22"];
+    // Paul Tol's "muted" qualitative scheme (distinct under the common colour-vision deficiencies), ordered so that the
+    // first four have different hues (blue, red, green, olive) and the pale cyan and sand come only in charts of eight
+    // or more series; then black. Every series also has its own dash pattern.
+    private static readonly string[] s_colours = ["#332288", "#CC6677", "#117733", "#999933", "#AA4499", "#44AA99", "#882255", "#88CCEE", "#DDCC77", "#000000"];
     private static readonly string[] s_dashes = ["", "7 4", "2 3", "9 3 2 3", "4 2", "12 4", "1 2", "6 2 1 2 1 2", "3 6", "10 2 2 2"];
+    private const double BandOpacity = 0.13;
 
     private readonly List<ChartSeries> _series = [];
     private readonly List<(double Y, string Label)> _horizontalLines = [];
@@ -55,9 +61,24 @@ internal sealed class SvgChart
     public (double Min, double Max)? XRange { get; init; }
     public (double Min, double Max)? YRange { get; init; }
 
-    /// <summary>Plot area width and height in pixels.</summary>
+    /// <summary>Plot area width and height in pixels (of each panel with <see cref="SmallMultiples"/>).</summary>
     public int PlotWidth { get; init; } = 560;
     public int PlotHeight { get; init; } = 340;
+
+    /// <summary>A second panel, right of the main one, showing this x and y window of the same series; the window is outlined in the main panel.</summary>
+    public ((double Min, double Max) X, (double Min, double Max) Y)? Zoom { get; init; }
+
+    /// <summary>Width of the zoom panel in pixels.</summary>
+    public int ZoomWidth { get; init; } = 300;
+
+    /// <summary>One panel per series (its name as the panel's title), the other series drawn underneath in light grey; no legend.</summary>
+    public bool SmallMultiples { get; init; }
+
+    /// <summary>Panels per row with <see cref="SmallMultiples"/>.</summary>
+    public int Columns { get; init; } = 3;
+
+    /// <summary>Series i is drawn shifted up by (i − (n−1)/2)·this many pixels, so that coinciding lines stay visible; the data are unchanged.</summary>
+    public double SeriesOffset { get; init; }
 
     public IReadOnlyList<ChartSeries> Series => _series;
 
@@ -70,104 +91,205 @@ internal sealed class SvgChart
         return this;
     }
 
-    /// <summary>Adds a dotted horizontal reference line (for example a target).</summary>
+    /// <summary>Adds a dotted horizontal reference line (for example a target); its label goes into the legend, not over the curves.</summary>
     public SvgChart AddHorizontalLine(double y, string label)
     {
         _horizontalLines.Add((y, label));
         return this;
     }
 
-    private const int Left = 78, Top = 34, Bottom = 58, LegendGap = 18;
+    private const int Left = 78, Top = 34, Bottom = 58, LegendGap = 18, ZoomGap = 64, PanelGapX = 36, PanelGapY = 40, PanelTitle = 22;
+
+    private bool HasStartMarker => _series.Any(s => s.MarkStart);
+
+    private int LegendEntries => SmallMultiples ? 0 : _series.Count + _horizontalLines.Count + (HasStartMarker ? 1 : 0);
 
     /// <summary>Room for the legend: the line sample plus the longest name at about 7.4 px per character.</summary>
-    private int LegendWidth => 56 + (int)Math.Ceiling(7.4 * _series.Select(s => s.Name.Length).DefaultIfEmpty(10).Max());
+    private int LegendWidth => SmallMultiples ? 0 : 56 + (int)Math.Ceiling(7.4 * _series.Select(s => s.Name.Length)
+        .Concat(_horizontalLines.Select(h => h.Label.Length)).DefaultIfEmpty(10).Max());
 
-    public int Width => Left + PlotWidth + LegendGap + LegendWidth;
+    private int PanelColumns => SmallMultiples ? Math.Max(1, Math.Min(Columns, _series.Count)) : 1;
 
-    public int Height => Top + Math.Max(PlotHeight, 20 * _series.Count + 10) + Bottom;
+    private int PanelRows => SmallMultiples ? Math.Max(1, (_series.Count + PanelColumns - 1) / PanelColumns) : 1;
+
+    private int PlotsWidth => SmallMultiples ? PanelColumns * PlotWidth + (PanelColumns - 1) * PanelGapX
+        : PlotWidth + (Zoom is null ? 0 : ZoomGap + ZoomWidth);
+
+    public int Width => Left + PlotsWidth + (SmallMultiples ? 24 : LegendGap + LegendWidth);
+
+    public int Height => SmallMultiples ? Top + PanelTitle + PanelRows * PlotHeight + (PanelRows - 1) * PanelGapY + Bottom
+        : Top + Math.Max(PlotHeight, 20 * LegendEntries + 10) + Bottom;
 
     /// <summary>Renders the chart as an SVG element (no XML declaration, suitable for inlining in HTML).</summary>
     public string ToSvg(string id)
     {
         var (xMin, xMax) = XRange ?? DataRange(s => s.X, null, XScale);
         var (yMin, yMax) = YRange ?? DataRange(s => s.Y, s => (s.Lower, s.Upper), YScale);
-        var xAxis = new Axis(XScale, xMin, xMax, Left, Left + PlotWidth);
-        var yAxis = new Axis(YScale, yMin, yMax, Top + PlotHeight, Top);
         var sb = new StringBuilder();
         sb.Append(Inv($"<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{Esc(id)}\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"));
         sb.Append(Inv($"<title>{Esc(Title)}</title>\n"));
         sb.Append(Inv($"<rect x=\"0\" y=\"0\" width=\"{Width}\" height=\"{Height}\" fill=\"#ffffff\"/>\n"));
-        sb.Append(Inv($"<defs><clipPath id=\"{Esc(id)}-clip\"><rect x=\"{Left}\" y=\"{Top}\" width=\"{PlotWidth}\" height=\"{PlotHeight}\"/></clipPath></defs>\n"));
-        sb.Append(Inv($"<text x=\"{Left + PlotWidth / 2}\" y=\"20\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">{Esc(Title)}</text>\n"));
+        sb.Append(Inv($"<text x=\"{Left + PlotsWidth / 2}\" y=\"20\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">{Esc(Title)}</text>\n"));
 
-        // Grid and ticks.
+        if (SmallMultiples)
+        {
+            for (int i = 0; i < _series.Count; i++)
+            {
+                int column = i % PanelColumns, row = i / PanelColumns;
+                int px = Left + column * (PlotWidth + PanelGapX), py = Top + PanelTitle + row * (PlotHeight + PanelGapY);
+                var xAxis = new Axis(XScale, xMin, xMax, px, px + PlotWidth);
+                var yAxis = new Axis(YScale, yMin, yMax, py + PlotHeight, py);
+                // Axis titles only on the left column and the bottom panel of each column.
+                bool bottom = i + PanelColumns >= _series.Count;
+                DrawPanel(sb, $"{id}-clip{i}", xAxis, yAxis, px, py, PlotWidth, PlotHeight, only: i, xTitle: bottom, yTitle: column == 0);
+            }
+        }
+        else
+        {
+            var xAxis = new Axis(XScale, xMin, xMax, Left, Left + PlotWidth);
+            var yAxis = new Axis(YScale, yMin, yMax, Top + PlotHeight, Top);
+            DrawPanel(sb, id + "-clip", xAxis, yAxis, Left, Top, PlotWidth, PlotHeight, only: null);
+            if (Zoom is { } zoom)
+            {
+                // Outline the zoom window in the main panel, then draw the window as a panel of its own.
+                double x0 = xAxis.Map(zoom.X.Min), x1 = xAxis.Map(zoom.X.Max), y0 = yAxis.Map(zoom.Y.Min), y1 = yAxis.Map(zoom.Y.Max);
+                sb.Append(Inv($"<rect x=\"{F(Math.Min(x0, x1))}\" y=\"{F(Math.Min(y0, y1))}\" width=\"{F(Math.Abs(x1 - x0))}\" height=\"{F(Math.Abs(y1 - y0))}\" fill=\"none\" stroke=\"#777\" stroke-width=\"1\" stroke-dasharray=\"4 3\"/>\n"));
+                int zx = Left + PlotWidth + ZoomGap;
+                var zxAxis = new Axis(XScale, zoom.X.Min, zoom.X.Max, zx, zx + ZoomWidth);
+                var zyAxis = new Axis(YScale, zoom.Y.Min, zoom.Y.Max, Top + PlotHeight, Top);
+                DrawPanel(sb, id + "-zoom", zxAxis, zyAxis, zx, Top, ZoomWidth, PlotHeight, only: null, title: "zoom (dashed box)", yTitle: false);
+            }
+            DrawLegend(sb, Left + PlotsWidth + LegendGap);
+        }
+        sb.Append("</svg>\n");
+        return sb.ToString();
+    }
+
+    /// <summary>One plot area: grid, ticks, frame, axis labels, reference lines, bands, lines and start markers.</summary>
+    private void DrawPanel(StringBuilder sb, string clipId, Axis xAxis, Axis yAxis, int left, int top, int width, int height, int? only,
+        string? title = null, bool xTitle = true, bool yTitle = true)
+    {
+        sb.Append(Inv($"<defs><clipPath id=\"{Esc(clipId)}\"><rect x=\"{left}\" y=\"{top}\" width=\"{width}\" height=\"{height}\"/></clipPath></defs>\n"));
         foreach (var (v, label, major) in xAxis.Ticks())
         {
             double px = xAxis.Map(v);
-            sb.Append(Inv($"<line x1=\"{F(px)}\" y1=\"{Top}\" x2=\"{F(px)}\" y2=\"{Top + PlotHeight}\" stroke=\"{(major ? "#dddddd" : "#f0f0f0")}\" stroke-width=\"1\"/>\n"));
-            sb.Append(Inv($"<line x1=\"{F(px)}\" y1=\"{Top + PlotHeight}\" x2=\"{F(px)}\" y2=\"{Top + PlotHeight + (major ? 6 : 3)}\" stroke=\"#333\"/>\n"));
-            if (label is not null) sb.Append(Inv($"<text x=\"{F(px)}\" y=\"{Top + PlotHeight + 21}\" text-anchor=\"middle\">{label}</text>\n"));
+            if (major || xAxis.MinorGrid) sb.Append(Inv($"<line x1=\"{F(px)}\" y1=\"{top}\" x2=\"{F(px)}\" y2=\"{top + height}\" stroke=\"{(major ? "#dddddd" : "#f0f0f0")}\" stroke-width=\"1\"/>\n"));
+            sb.Append(Inv($"<line x1=\"{F(px)}\" y1=\"{top + height}\" x2=\"{F(px)}\" y2=\"{top + height + (major ? 6 : 3)}\" stroke=\"#333\"/>\n"));
+            if (label is not null) sb.Append(Inv($"<text x=\"{F(px)}\" y=\"{top + height + 21}\" text-anchor=\"middle\">{label}</text>\n"));
         }
         foreach (var (v, label, major) in yAxis.Ticks())
         {
             double py = yAxis.Map(v);
-            sb.Append(Inv($"<line x1=\"{Left}\" y1=\"{F(py)}\" x2=\"{Left + PlotWidth}\" y2=\"{F(py)}\" stroke=\"{(major ? "#dddddd" : "#f0f0f0")}\" stroke-width=\"1\"/>\n"));
-            sb.Append(Inv($"<line x1=\"{Left - (major ? 6 : 3)}\" y1=\"{F(py)}\" x2=\"{Left}\" y2=\"{F(py)}\" stroke=\"#333\"/>\n"));
-            if (label is not null) sb.Append(Inv($"<text x=\"{Left - 9}\" y=\"{F(py + 4.5)}\" text-anchor=\"end\">{label}</text>\n"));
+            if (major || yAxis.MinorGrid) sb.Append(Inv($"<line x1=\"{left}\" y1=\"{F(py)}\" x2=\"{left + width}\" y2=\"{F(py)}\" stroke=\"{(major ? "#dddddd" : "#f0f0f0")}\" stroke-width=\"1\"/>\n"));
+            sb.Append(Inv($"<line x1=\"{left - (major ? 6 : 3)}\" y1=\"{F(py)}\" x2=\"{left}\" y2=\"{F(py)}\" stroke=\"#333\"/>\n"));
+            if (label is not null) sb.Append(Inv($"<text x=\"{left - 9}\" y=\"{F(py + 4.5)}\" text-anchor=\"end\">{label}</text>\n"));
         }
-        sb.Append(Inv($"<rect x=\"{Left}\" y=\"{Top}\" width=\"{PlotWidth}\" height=\"{PlotHeight}\" fill=\"none\" stroke=\"#333\" stroke-width=\"1\"/>\n"));
-        sb.Append(Inv($"<text x=\"{Left + PlotWidth / 2}\" y=\"{Top + PlotHeight + 44}\" text-anchor=\"middle\" font-size=\"14\">{Esc(XLabel)}</text>\n"));
-        sb.Append(Inv($"<text transform=\"translate(18 {Top + PlotHeight / 2}) rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">{Esc(YLabel)}</text>\n"));
+        sb.Append(Inv($"<rect x=\"{left}\" y=\"{top}\" width=\"{width}\" height=\"{height}\" fill=\"none\" stroke=\"#333\" stroke-width=\"1\"/>\n"));
+        if (xTitle) sb.Append(Inv($"<text x=\"{left + width / 2}\" y=\"{top + height + 44}\" text-anchor=\"middle\" font-size=\"14\">{Esc(XLabel)}</text>\n"));
+        if (yTitle) sb.Append(Inv($"<text transform=\"translate({left - 60} {top + height / 2}) rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">{Esc(YLabel)}</text>\n"));
+        if (only is int o)
+            sb.Append(Inv($"<text x=\"{left + width / 2}\" y=\"{top - 6}\" text-anchor=\"middle\" font-weight=\"bold\" fill=\"{Colour(o)}\">{Esc(_series[o].Name)}</text>\n"));
+        else if (title is not null)
+            sb.Append(Inv($"<text x=\"{left + width / 2}\" y=\"{top - 6}\" text-anchor=\"middle\" fill=\"#555\">{Esc(title)}</text>\n"));
 
-        sb.Append(Inv($"<g clip-path=\"url(#{Esc(id)}-clip)\">\n"));
-        foreach (var (y, label) in _horizontalLines)
+        sb.Append(Inv($"<g clip-path=\"url(#{Esc(clipId)})\">\n"));
+        foreach (var (y, _) in _horizontalLines)
         {
             if (!yAxis.InDomain(y)) continue;
             double py = yAxis.Map(y);
-            sb.Append(Inv($"<line x1=\"{Left}\" y1=\"{F(py)}\" x2=\"{Left + PlotWidth}\" y2=\"{F(py)}\" stroke=\"#555\" stroke-width=\"1\" stroke-dasharray=\"2 4\"/>\n"));
-            sb.Append(Inv($"<text x=\"{Left + PlotWidth - 4}\" y=\"{F(py - 4)}\" text-anchor=\"end\" fill=\"#555\" font-size=\"11\">{Esc(label)}</text>\n"));
+            sb.Append(Inv($"<line x1=\"{left}\" y1=\"{F(py)}\" x2=\"{left + width}\" y2=\"{F(py)}\" stroke=\"#555\" stroke-width=\"1\" stroke-dasharray=\"2 4\"/>\n"));
         }
-        for (int i = 0; i < _series.Count; i++)
+        if (only is not null)
         {
-            var s = _series[i];
-            int style = s.Style ?? i;
-            string colour = s_colours[style % s_colours.Length];
-            if (s.Lower is not null && s.Upper is not null)
+            // Small multiples: the other series underneath, thin and grey, for context.
+            for (int i = 0; i < _series.Count; i++)
             {
-                string band = BandPath(s, xAxis, yAxis);
-                if (band.Length > 0) sb.Append(Inv($"<path d=\"{band}\" fill=\"{colour}\" fill-opacity=\"0.18\" stroke=\"none\"/>\n"));
+                if (i == only) continue;
+                string d = LinePath(_series[i].X, _series[i].Y, xAxis, yAxis, 0);
+                if (d.Length > 0) sb.Append(Inv($"<path d=\"{d}\" fill=\"none\" stroke=\"#cccccc\" stroke-width=\"1\" stroke-linejoin=\"round\"/>\n"));
             }
         }
         for (int i = 0; i < _series.Count; i++)
         {
             var s = _series[i];
-            int style = s.Style ?? i;
-            string colour = s_colours[style % s_colours.Length];
-            string dash = s_dashes[style % s_dashes.Length];
-            string d = LinePath(s.X, s.Y, xAxis, yAxis);
-            if (d.Length > 0)
-                sb.Append(Inv($"<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-linejoin=\"round\"{(dash.Length > 0 ? $" stroke-dasharray=\"{dash}\"" : "")}/>\n"));
-            if (s.MarkStart && s.X.Length > 0 && xAxis.InDomain(s.X[0]) && yAxis.InDomain(s.Y[0]))
-                sb.Append(Inv($"<circle cx=\"{F(xAxis.Map(s.X[0]))}\" cy=\"{F(yAxis.Map(s.Y[0]))}\" r=\"4\" fill=\"{colour}\"/>\n"));
+            if (only is int k && k != i || s.Lower is null || s.Upper is null) continue;
+            string band = BandPath(s, xAxis, yAxis);
+            if (band.Length > 0) sb.Append(Inv($"<path d=\"{band}\" fill=\"{Colour(i)}\" fill-opacity=\"{F(BandOpacity)}\" stroke=\"none\"/>\n"));
         }
-        sb.Append("</g>\n");
-
-        // Legend, right of the plot.
-        int lx = Left + PlotWidth + LegendGap;
+        for (int i = 0; i < _series.Count; i++)
+        {
+            if (only is int k && k != i) continue;
+            var s = _series[i];
+            string dash = Dash(i);
+            string d = LinePath(s.X, s.Y, xAxis, yAxis, -(i - (_series.Count - 1) / 2.0) * SeriesOffset);
+            if (d.Length > 0)
+                sb.Append(Inv($"<path d=\"{d}\" fill=\"none\" stroke=\"{Colour(i)}\" stroke-width=\"2\" stroke-linejoin=\"round\"{(dash.Length > 0 ? $" stroke-dasharray=\"{dash}\"" : "")}/>\n"));
+        }
+        // Start markers last, so that no line hides them; series that start at the same point share one marker.
+        var drawn = new List<(double X, double Y)>();
         for (int i = 0; i < _series.Count; i++)
         {
             var s = _series[i];
-            int style = s.Style ?? i;
-            string colour = s_colours[style % s_colours.Length];
-            string dash = s_dashes[style % s_dashes.Length];
-            int ly = Top + 12 + 20 * i;
-            if (s.Lower is not null) sb.Append(Inv($"<rect x=\"{lx}\" y=\"{ly - 6}\" width=\"34\" height=\"12\" fill=\"{colour}\" fill-opacity=\"0.18\"/>\n"));
+            if (only is int k && k != i || !s.MarkStart || s.X.Length == 0 || !xAxis.InDomain(s.X[0]) || !yAxis.InDomain(s.Y[0])) continue;
+            double cx = xAxis.Map(s.X[0]), cy = yAxis.Map(s.Y[0]);
+            if (drawn.Any(p => Math.Abs(p.X - cx) < 1 && Math.Abs(p.Y - cy) < 1)) continue;
+            drawn.Add((cx, cy));
+            sb.Append(Inv($"<circle cx=\"{F(cx)}\" cy=\"{F(cy)}\" r=\"5\" fill=\"#ffffff\" stroke=\"#000000\" stroke-width=\"2\"/>\n"));
+        }
+        sb.Append("</g>\n");
+    }
+
+    /// <summary>The legend, right of the plots: one entry per series, then the reference lines and the start marker.</summary>
+    private void DrawLegend(StringBuilder sb, int lx)
+    {
+        int ly = Top + 12;
+        for (int i = 0; i < _series.Count; i++, ly += 20)
+        {
+            var s = _series[i];
+            string colour = Colour(i), dash = Dash(i);
+            if (s.Lower is not null) sb.Append(Inv($"<rect x=\"{lx}\" y=\"{ly - 6}\" width=\"34\" height=\"12\" fill=\"{colour}\" fill-opacity=\"{F(BandOpacity)}\"/>\n"));
             sb.Append(Inv($"<line x1=\"{lx}\" y1=\"{ly}\" x2=\"{lx + 34}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2.5\"{(dash.Length > 0 ? $" stroke-dasharray=\"{dash}\"" : "")}/>\n"));
             sb.Append(Inv($"<text x=\"{lx + 42}\" y=\"{ly + 4.5}\">{Esc(s.Name)}</text>\n"));
         }
-        sb.Append("</svg>\n");
-        return sb.ToString();
+        foreach (var (_, label) in _horizontalLines)
+        {
+            sb.Append(Inv($"<line x1=\"{lx}\" y1=\"{ly}\" x2=\"{lx + 34}\" y2=\"{ly}\" stroke=\"#555\" stroke-width=\"1.5\" stroke-dasharray=\"2 4\"/>\n"));
+            sb.Append(Inv($"<text x=\"{lx + 42}\" y=\"{ly + 4.5}\">{Esc(label)}</text>\n"));
+            ly += 20;
+        }
+        if (HasStartMarker)
+        {
+            sb.Append(Inv($"<circle cx=\"{lx + 17}\" cy=\"{ly}\" r=\"5\" fill=\"#ffffff\" stroke=\"#000000\" stroke-width=\"2\"/>\n"));
+            sb.Append(Inv($"<text x=\"{lx + 42}\" y=\"{ly + 4.5}\">start</text>\n"));
+        }
     }
+
+    private string Colour(int i) => s_colours[(_series[i].Style ?? i) % s_colours.Length];
+
+    private string Dash(int i) => s_dashes[(_series[i].Style ?? i) % s_dashes.Length];
+
+    /// <summary>
+    /// Names the series that leave the y window [<paramref name="min"/>, <paramref name="max"/>] and their extreme
+    /// values, for a caption ("below the axis: A (down to 1.3e-22)"); empty when every value is inside.
+    /// </summary>
+    public string OutOfRangeNote(double min, double max)
+    {
+        var below = new List<string>();
+        var above = new List<string>();
+        foreach (var s in _series)
+        {
+            var finite = s.Y.Where(v => double.IsFinite(v) && (YScale == AxisScale.Linear || v > 0)).ToArray();
+            if (finite.Length == 0) continue;
+            if (finite.Min() < min) below.Add($"{s.Name} (down to {Short(finite.Min())})");
+            if (finite.Max() > max) above.Add($"{s.Name} (up to {Short(finite.Max())})");
+        }
+        var parts = new List<string>();
+        if (below.Count > 0) parts.Add("below it " + string.Join(", ", below));
+        if (above.Count > 0) parts.Add("above it " + string.Join(", ", above));
+        return parts.Count == 0 ? "" : $"The axis shows {Short(min)} to {Short(max)}; {string.Join("; ", parts)}; the CSV has every value.";
+    }
+
+    private static string Short(double v) => v.ToString(Math.Abs(v) >= 1e4 || Math.Abs(v) < 1e-3 ? "0.#e0" : "0.###", CultureInfo.InvariantCulture);
 
     /// <summary>The chart's data in long format: series, x, y, lower, upper.</summary>
     public string ToCsv()
@@ -218,7 +340,7 @@ internal sealed class SvgChart
         return (min, max);
     }
 
-    private static string LinePath(double[] xs, double[] ys, Axis xAxis, Axis yAxis)
+    private static string LinePath(double[] xs, double[] ys, Axis xAxis, Axis yAxis, double dy)
     {
         var sb = new StringBuilder();
         bool open = false;
@@ -231,7 +353,7 @@ internal sealed class SvgChart
                 open = false;
                 continue;
             }
-            double px = xAxis.Map(xs[i]), py = yAxis.Map(ys[i]);
+            double px = xAxis.Map(xs[i]), py = yAxis.Map(ys[i]) + dy;
             // Far outside the plot: break the line (the clip path hides the rest; coordinates stay small).
             if (Math.Abs(px - xAxis.Mid) > 4 * xAxis.Span || Math.Abs(py - yAxis.Mid) > 4 * yAxis.Span)
             {
@@ -295,6 +417,7 @@ internal sealed class SvgChart
     {
         private readonly double _a, _b; // transformed domain
         private readonly double _p0, _p1;
+        private readonly int _decades;  // log axes: the decades between the powers of ten around the data
 
         public Axis(AxisScale scale, double min, double max, double p0, double p1)
         {
@@ -303,12 +426,22 @@ internal sealed class SvgChart
             {
                 if (!(min > 0)) min = max > 0 ? max / 1e6 : 1;
                 if (!(max > min)) max = min * 10;
-                // Snap to whole decades so the axis starts and ends at labelled ticks.
-                _a = Math.Floor(Math.Log10(min) + 1e-9);
-                _b = Math.Ceiling(Math.Log10(max) - 1e-9);
-                if (_b <= _a) _b = _a + 1;
-                Min = Math.Pow(10, _a);
-                Max = Math.Pow(10, _b);
+                // Snap to whole decades so the axis starts and ends at labelled ticks; an axis of at most two decades
+                // snaps to 1, 2, 3 or 5 times a power of ten instead, so that it is not padded by up to a decade each side.
+                double ea = Math.Floor(Math.Log10(min) + 1e-9), eb = Math.Ceiling(Math.Log10(max) - 1e-9);
+                if (eb <= ea) eb = ea + 1;
+                _decades = (int)(eb - ea);
+                Min = Math.Pow(10, ea);
+                Max = Math.Pow(10, eb);
+                if (_decades <= 2)
+                {
+                    foreach (double m in new[] { 5.0, 3, 2 })
+                        if (m * Math.Pow(10, ea) <= min * (1 + 1e-9)) { Min = m * Math.Pow(10, ea); break; }
+                    foreach (double m in new[] { 1.0, 2, 3, 5 })
+                        if (m * Math.Pow(10, eb - 1) >= max * (1 - 1e-9)) { Max = m * Math.Pow(10, eb - 1); break; }
+                }
+                _a = Math.Log10(Min);
+                _b = Math.Log10(Max);
             }
             else
             {
@@ -330,6 +463,9 @@ internal sealed class SvgChart
         public double Step { get; }
         public double Mid => (_p0 + _p1) / 2;
         public double Span => Math.Abs(_p1 - _p0);
+
+        /// <summary>Whether minor ticks get grid lines: not on a log axis of many decades, whose minor ticks are unlabelled decades.</summary>
+        public bool MinorGrid => Scale == AxisScale.Linear || _decades <= 6;
 
         public bool InDomain(double v) => double.IsFinite(v) && (Scale == AxisScale.Linear || v > 0);
 
@@ -353,20 +489,24 @@ internal sealed class SvgChart
                 }
                 yield break;
             }
-            int decades = (int)(_b - _a);
+            int decades = _decades;
+            int first = (int)Math.Floor(_a + 1e-9), last = (int)Math.Ceiling(_b - 1e-9);
             int labelEvery = Math.Max(1, (int)Math.Ceiling(decades / 8.0));
-            for (int e = (int)_a; e <= (int)_b; e++)
+            bool Inside(double v) => v >= Min * (1 - 1e-9) && v <= Max * (1 + 1e-9);
+            for (int e = first; e <= last; e++)
             {
-                bool labelled = (e - (int)_a) % labelEvery == 0;
+                bool labelled = (e - first) % labelEvery == 0;
                 // Axes of one or two decades read better with plain numbers (0.1, 0.2, 0.5, 1, ...).
                 string label = decades <= 2 && e >= -3 && e <= 3 ? Math.Pow(10, e).ToString("0.###", CultureInfo.InvariantCulture) : FormatPower(e);
-                yield return (Math.Pow(10, e), labelled ? label : null, labelled);
-                if (e < (int)_b && decades <= 6)
+                if (Inside(Math.Pow(10, e))) yield return (Math.Pow(10, e), labelled ? label : null, labelled);
+                if (e < last && decades <= 6)
                     for (int m = 2; m <= 9; m++)
                     {
-                        // With one or two decades, label 2 and 5 as well so the axis has enough numbers to read.
+                        // With one or two decades, label 2 and 5 (and the axis' ends) as well so the axis has enough numbers to read.
                         double v = m * Math.Pow(10, e);
-                        bool labelMinor = decades <= 2 && (m == 2 || m == 5) && e >= -3 && e <= 3;
+                        if (!Inside(v)) continue;
+                        bool end = Math.Abs(v - Min) <= 1e-9 * Min || Math.Abs(v - Max) <= 1e-9 * Max;
+                        bool labelMinor = decades <= 2 && (m == 2 || m == 5 || end) && e >= -3 && e <= 3;
                         yield return (v, labelMinor ? v.ToString("0.###", CultureInfo.InvariantCulture) : null, false);
                     }
             }

@@ -58,6 +58,7 @@ internal static class TourRunner
         foreach (var r in results) csvs.AddRange(r.WriteCsvs(outputDirectory));
         string report = Path.Combine(outputDirectory, "report.html");
         File.WriteAllText(report, ReportWriter.ToHtml(results, command, total.Elapsed));
+        writer.WriteLine(ReportWriter.VersionDescription());
         writer.WriteLine($"report: {report}");
         writer.WriteLine($"data:   {csvs.Count} CSV files in {outputDirectory}");
         writer.WriteLine($"total time: {total.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");

@@ -3,6 +3,15 @@ using Momentum.Cli.Tour;
 
 namespace Momentum.Tests.Tour;
 
+/// <summary>A fact that needs Fashion-MNIST (Debian package dataset-fashion-mnist); skipped where it is not installed.</summary>
+public sealed class FashionMnistFactAttribute : FactAttribute
+{
+    public FashionMnistFactAttribute()
+    {
+        if (!FashionMnist.IsPresent(FashionMnist.DefaultDirectory)) Skip = $"needs Fashion-MNIST in {FashionMnist.DefaultDirectory} (Debian package dataset-fashion-mnist)";
+    }
+}
+
 public class ChartAndClassifierTests
 {
     private static readonly XNamespace s_svg = "http://www.w3.org/2000/svg";
@@ -61,6 +70,68 @@ public class ChartAndClassifierTests
     }
 
     [Fact]
+    public void ShortLogAxis_SnapsTo1235_InsteadOfWholeDecades()
+    {
+        var axis = new SvgChart.Axis(AxisScale.Log, 0.38, 2.3, 0, 100);
+        Assert.Equal(0.3, axis.Min, 12);
+        Assert.Equal(3, axis.Max, 12);
+        var labels = axis.Ticks().Where(t => t.Label is not null).Select(t => t.Label).ToList();
+        Assert.Equal(["0.3", "0.5", "1", "2", "3"], labels);
+        Assert.All(axis.Ticks(), t => Assert.InRange(t.Value, 0.3 - 1e-12, 3 + 1e-12));
+        Assert.True(axis.MinorGrid);
+        Assert.False(new SvgChart.Axis(AxisScale.Log, 1e-45, 1e21, 0, 100).MinorGrid);
+    }
+
+    [Fact]
+    public void Chart_ReferenceLabelInLegend_SharedStartMarkerOnce_NamesCutSeries()
+    {
+        var chart = new SvgChart("t", "x", "y") { YScale = AxisScale.Log, YRange = (1e-12, 10) }
+            .Add(new ChartSeries("down", [1, 1.5, 2], [1, 1e-30, 1e-45]) { MarkStart = true })
+            .Add(new ChartSeries("flat", [1, 1.5, 2], [1, 2, 3]) { MarkStart = true })
+            .AddHorizontalLine(0.5, "target 0.5");
+        var doc = XDocument.Parse(chart.ToSvg("c"));
+        Assert.Single(doc.Descendants(s_svg + "circle"), c => c.Parent!.Name == s_svg + "g");   // one start marker in the plot
+        Assert.Contains("target 0.5", doc.Descendants(s_svg + "text").Select(t => t.Value));
+        Assert.Equal("The axis shows 1e-12 to 10; below it down (down to 1e-45); the CSV has every value.", chart.OutOfRangeNote(1e-12, 10));
+        Assert.Equal("", chart.OutOfRangeNote(1e-50, 10));
+    }
+
+    [Fact]
+    public void Chart_SmallMultiplesAndZoom_DrawOnePanelEach()
+    {
+        var panels = new SvgChart("t", "x", "y") { SmallMultiples = true, Columns = 2, PlotWidth = 100, PlotHeight = 100 }
+            .Add(new ChartSeries("a", [0, 1], [0, 1])).Add(new ChartSeries("b", [0, 1], [1, 0])).Add(new ChartSeries("c", [0, 1], [1, 1]));
+        var doc = XDocument.Parse(panels.ToSvg("p"));
+        Assert.Equal(3, doc.Descendants(s_svg + "clipPath").Count());
+        var zoom = new SvgChart("t", "x", "y") { Zoom = ((0.5, 1), (0.5, 1)) }.Add(new ChartSeries("a", [0, 1], [0, 1]));
+        Assert.Equal(2, XDocument.Parse(zoom.ToSvg("z")).Descendants(s_svg + "clipPath").Count());
+    }
+
+    [Fact]
+    public void ConfidenceInterval_UsesStudentT()
+    {
+        // n = 3, mean 2, sd 1: half-width 4.303/√3 = 2.484.
+        Assert.Equal("[-0.48, 4.48] %", ClassifierExperiment.ConfidenceInterval([1, 2, 3], "F2", " %"));
+        Assert.Equal("–", ClassifierExperiment.ConfidenceInterval([1], "F2", ""));
+        Assert.Equal(1.96, ClassifierExperiment.StudentT975(100));
+    }
+
+    [Fact]
+    public void Classifier_DefaultListTunesOnValidation_AUserListRunsAsGiven()
+    {
+        var settings = new ClassifierSettings { TrainCount = 300, ValidationCount = 100, TestCount = 100, Epochs = 1, Seeds = 1, Hidden = [4],
+            Tuning = [new TunedOptimizer("sgd", "sgd(lr={lr})", [1e-3, 1e-1])] };
+        Assert.True(settings.Tunes);
+        var result = ClassifierExperiment.Run(settings);
+        Assert.Contains(result.Tables, t => t.Title.Contains("tuning", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Tables.SelectMany(t => t.Headers), h => h.Contains("best", StringComparison.Ordinal));
+        Assert.StartsWith("sgd (", result.Tables[^1].Rows.Single()[0]);
+        var given = settings with { Optimizers = TourOptimizer.ParseList("adam(lr=1e-3)", "--optimizers") };
+        Assert.False(given.Tunes);
+        Assert.DoesNotContain(ClassifierExperiment.Run(given).Tables, t => t.Title.Contains("tuning", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Chart_Csv_HasEveryPoint()
     {
         var chart = new SvgChart("t", "x", "y").Add(new ChartSeries("a,b", [1, 2], [3, 4]));
@@ -79,10 +150,9 @@ public class ChartAndClassifierTests
         Assert.True(loss[^1] < loss[0]);
     }
 
-    [Fact]
+    [FashionMnistFact]
     public void Classifier_BeatsChanceClearly_OnFashionMnistWhenInstalled()
     {
-        if (!FashionMnist.IsPresent(FashionMnist.DefaultDirectory)) return; // covered by the generated-task test
         var (train, test) = FashionMnist.Load(FashionMnist.DefaultDirectory, 2000, 500);
         Assert.Equal(784, train.Pixels);
         var settings = new ClassifierSettings { Epochs = 1, Hidden = [32] };
