@@ -189,7 +189,7 @@ internal static class ClassifierExperiment
         foreach (var r in runs) result.Setting("optimizer " + r.Label, r.Available ? r.Spec : "not available: " + r.Error);
         if (dataDescription.Contains("GENERATED", StringComparison.Ordinal)) result.Notes.Add(dataDescription);
 
-        var table = new SummaryTable("Classifier: final test metrics (mean ± sd over seeds)", "optimizer", "test accuracy", "test loss", "best accuracy", "train time (s)");
+        var table = new SummaryTable($"Classifier: final test metrics ({OverSeeds(settings.Seeds)})", "optimizer", "test accuracy", "test loss", "best accuracy", "train time (s)");
         foreach (var r in runs)
         {
             if (!r.Available)
@@ -253,6 +253,9 @@ internal static class ClassifierExperiment
         }
         return (mean, lo, hi);
     }
+
+    /// <summary>"one seed", or "mean ± sd over N seeds".</summary>
+    internal static string OverSeeds(int seeds) => seeds == 1 ? "one seed" : $"mean ± sd over {seeds} seeds";
 
     internal static string Pm(IEnumerable<double> values, string format, string unit)
     {
