@@ -33,7 +33,7 @@ public sealed class TableFormatTests
         table.WritePlain(writer);
         string text = writer.ToString();
         foreach (string line in text.Split('\n')) Assert.True(line.Length <= TextWrap.Width, $"{line.Length} columns: {line}");
-        foreach (string cell in new[] { "55.13 ± 23.79", "47.73 ± 0.89", "0/3", "12.7 ± 1.5", "D: surgery" }) Assert.Contains(cell, text);
+        foreach (string cell in new[] { "55.13 ± 23.79", "47.73 ± 0.89", "0/3", "12.7 ± 1.5", "surgery" }) Assert.Contains(cell, text);
     }
 
     [Fact]
