@@ -129,7 +129,15 @@ internal static class TourCommand
         return option;
     }
 
-    private static Option<string?> ImageOption() => new("--image") { Description = "Binary PPM (P6) or PGM (P5) image to fit instead of the embedded procedural one." };
+    private static Option<string?> ImageOption()
+    {
+        Option<string?> option = new("--image") { Description = "Binary PPM (P6) or PGM (P5) image to fit instead of the embedded procedural one." };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } file && !File.Exists(file)) r.AddError($"--image: file '{file}' does not exist");
+        });
+        return option;
+    }
 
     private static Option<string?> OptimizersOption() => new("--optimizers") { Description = "Optimizers as 'label=spec' or bare specs, separated by ';' (e.g. \"sgd(lr=0.1); fast=adam(lr=0.05)\")." };
 

@@ -87,6 +87,7 @@ public sealed class CliConventionTests : IDisposable
     [InlineData("classifier", "--epochs 0", "--epochs must be at least 1; got 0")]
     [InlineData("classifier", "--data /nonexistent-momentum-data --optimizers sgd", "/nonexistent-momentum-data")]
     [InlineData("gan", "--optimizers nope(lr=1)", "unknown optimizer or transformation 'nope'")]
+    [InlineData("gaussians", "--image /nonexistent-momentum.ppm", "--image: file '/nonexistent-momentum.ppm' does not exist")]
     public void TourExperiments_BadInput_ExitsTwoWithOneLine(string experiment, string arguments, string expected)
     {
         string error = AssertBadInput(ChildProcess.Momentum(["tour", experiment, .. arguments.Split(' '), "--out", _dir]), "tour " + experiment);
