@@ -283,8 +283,7 @@ internal static class ClassifierExperiment
             result.Tables.Add(grid);
         }
 
-        string seedsText = settings.Seeds == 1 ? "one seed" : $"mean ± sd over {settings.Seeds} seeds";
-        var table = new SummaryTable($"Classifier: final test metrics after {settings.Epochs} epoch{(settings.Epochs == 1 ? "" : "s")} ({seedsText})",
+        var table = new SummaryTable($"Classifier: final test metrics after {settings.Epochs} epoch{(settings.Epochs == 1 ? "" : "s")} ({OverSeeds(settings.Seeds)})",
             "optimizer", "test accuracy", "95% CI", "test loss", "train time (s)");
         foreach (var r in runs)
         {
@@ -385,6 +384,9 @@ internal static class ClassifierExperiment
         }
         return (mean, lo, hi);
     }
+
+    /// <summary>"one seed", or "mean ± sd over N seeds".</summary>
+    internal static string OverSeeds(int seeds) => seeds == 1 ? "one seed" : $"mean ± sd over {seeds} seeds";
 
     internal static string Pm(IEnumerable<double> values, string format, string unit)
     {

@@ -359,7 +359,7 @@ internal static class GaussianExperiment
         foreach (var (runs, name) in new[] { (adaptive, "adaptive refine (each arm decides its own refines)"), (replayed, "same refine schedule (arm C's decisions replayed)") })
         {
             if (runs.Count == 0) continue;
-            var table = new SummaryTable(s.Seeds > 1 ? $"Gaussians, {name}: mean ± sd over {s.Seeds} seeds" : $"Gaussians, {name}: one seed",
+            var table = new SummaryTable($"Gaussians, {name}: {ClassifierExperiment.OverSeeds(s.Seeds)}",
                 "arm", $"steps to {target:F2} dB", "reached", "final PSNR (dB)", $"PSNR at step {s.Steps / 2}", "final Gaussians", "time/run (s)");
             foreach (var arm in Enum.GetValues<RefineArm>())
             {

@@ -17,18 +17,8 @@ internal sealed class SummaryTable(string title, params string[] headers)
         Rows.Add(cells);
     }
 
-    /// <summary>Writes the table as aligned plain text.</summary>
-    public void WritePlain(TextWriter writer)
-    {
-        var widths = Headers.Select(h => h.Length).ToArray();
-        foreach (var row in Rows)
-            for (int c = 0; c < row.Length; c++) widths[c] = Math.Max(widths[c], row[c].Length);
-        writer.WriteLine(Title);
-        writer.WriteLine(string.Join("  ", Headers.Select((h, c) => h.PadRight(widths[c]))).TrimEnd());
-        writer.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
-        foreach (var row in Rows) writer.WriteLine(string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
-        writer.WriteLine();
-    }
+    /// <summary>Writes the table as aligned plain text that fits 80 columns (<see cref="PlainTable"/>).</summary>
+    public void WritePlain(TextWriter writer) => PlainTable.Write(writer, Title, Headers, Rows);
 
     public string ToHtml()
     {

@@ -140,8 +140,15 @@ internal static class SaddleExperiment
         return s;
     }
 
-    internal static string Fmt(double v) =>
-        !double.IsFinite(v) ? v.ToString(CultureInfo.InvariantCulture)
-        : v != 0 && (Math.Abs(v) >= 1e4 || Math.Abs(v) < 1e-3) ? v.ToString("0.###e0", CultureInfo.InvariantCulture)
-        : v.ToString("0.####", CultureInfo.InvariantCulture);
+    /// <summary>A distance with four significant digits: fixed point from 0.001 to 10⁴, otherwise "1.751e-6".</summary>
+    internal static string Fmt(double v)
+    {
+        if (double.IsNaN(v)) return "nan";
+        if (double.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+        if (v == 0) return "0";
+        double r = double.Parse(v.ToString("G4", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        if (Math.Abs(r) >= 1e4 || Math.Abs(r) < 1e-3) return r.ToString("0.000e0", CultureInfo.InvariantCulture);
+        int decimals = Math.Max(0, 3 - (int)Math.Floor(Math.Log10(Math.Abs(r))));
+        return r.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
 }

@@ -39,7 +39,11 @@ internal sealed class TourOptimizer
         return (null, Specs[0], firstError);
     }
 
-    /// <summary>Parses a user's optimizer list: "label=spec" items separated by ';', or bare specs (label = spec name).</summary>
+    /// <summary>
+    /// Parses a user's optimizer list: "label=spec" items separated by ';', or bare specs (label = spec name). Every spec
+    /// is built once here, so that a misspelt or invalid one is bad input (an <see cref="ArgumentException"/> or <see cref="UsageException"/>), not an arm
+    /// reported as unavailable.
+    /// </summary>
     public static List<TourOptimizer> ParseList(string text, string optionName)
     {
         var list = new List<TourOptimizer>();
@@ -59,6 +63,10 @@ internal sealed class TourOptimizer
             }
         }
         if (list.Count == 0) throw new ArgumentException($"{optionName}: no optimizer given.", optionName);
+        foreach (var optimizer in list)
+        {
+            if (optimizer.Resolve().Error is { } error) throw new UsageException($"{optionName}: '{optimizer.Specs[0]}': {error}");
+        }
         return list;
     }
 }

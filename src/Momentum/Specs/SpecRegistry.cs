@@ -143,23 +143,13 @@ public sealed class SpecRegistry
         }
         catch (ArgumentException e)
         {
-            throw new SpecException(call.Position, $"{call.Name}: {FirstLine(e.Message)}");
+            throw new SpecException(call.Position, $"{call.Name}: {ErrorMessages.OneLine(e)}");
         }
         args.Finish();
         return result;
     }
 
-    private static string FirstLine(string message)
-    {
-        int nl = message.IndexOfAny(['\r', '\n']);
-        return nl < 0 ? message : message[..nl];
-    }
-
-    private static string Suggest(string name, IEnumerable<string> known)
-    {
-        var close = known.Where(k => k.StartsWith(name[..Math.Min(3, name.Length)], StringComparison.Ordinal)).Order(StringComparer.Ordinal).Take(5).ToList();
-        return close.Count == 0 ? "" : $" (did you mean {string.Join(", ", close)}?)";
-    }
+    private static string Suggest(string name, IEnumerable<string> known) => ErrorMessages.DidYouMean(name, known);
 
     /// <summary>A new registry with every built-in name (tests add names of their own to a copy).</summary>
     internal static SpecRegistry CreateDefault()

@@ -135,7 +135,8 @@ public class TourCommandTests
     }
 
     [Fact]
-    public void TourGaussians_BadImage_ReturnsOneWithoutWritingAReport()
+    /// <summary>A malformed image is bad input: exit code 2 (issue 15's convention; it was 1 before), and no report.</summary>
+    public void TourGaussians_BadImage_ReturnsTwoWithoutWritingAReport()
     {
         string dir = Directory.CreateTempSubdirectory("momentum-tour-cli-").FullName;
         try
@@ -143,7 +144,7 @@ public class TourCommandTests
             string image = Path.Combine(dir, "bad.ppm");
             File.WriteAllText(image, "P6\n2 2\n255\nabc");
             int rc = Momentum.Cli.Commands.TourCommand.Create().Parse(["gaussians", "--image", image, "--out", dir]).Invoke();
-            Assert.Equal(1, rc);
+            Assert.Equal(2, rc);
             Assert.False(File.Exists(Path.Combine(dir, "report.html")));
         }
         finally
