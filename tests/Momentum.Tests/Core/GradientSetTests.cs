@@ -63,6 +63,17 @@ public class GradientSetTests
     }
 
     [Fact]
+    public void GetForOverwrite_AfterClearAll_LeavesOldValuesAndMarksPresent()
+    {
+        var (_, w, _, grads) = MakeSet();
+        grads.Get(w).Fill(3f);
+        grads.ClearAll();
+        var g = grads.GetForOverwrite(w);
+        Assert.True(grads.HasGradient(w));
+        Assert.All(g.ToArray(), x => Assert.Equal(3f, x)); // not zeroed: the caller writes every element
+    }
+
+    [Fact]
     public void Get_ClearTrue_ZeroesAPresentGradient()
     {
         var (_, w, _, grads) = MakeSet();
