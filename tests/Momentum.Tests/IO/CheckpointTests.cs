@@ -92,6 +92,37 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Load_MissingStateName_ListsTheNamesTheFileHasNearestFirst()
+    {
+        var adam = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.01)"), MakeParameters());
+        Steps(adam, 0, 3);
+        string path = Path.Combine(_dir, "adam.safetensors");
+        Checkpoint.Save(path, adam);
+        var sgd = new Optimizer(SpecRegistry.Default.Create("sgd(lr=0.01, momentum=0.9)"), MakeParameters());
+        Steps(sgd, 0, 2);
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, sgd));
+        Assert.DoesNotContain('\n', error.Message);
+        // The missing name, then what the file holds under that parameter, nearest first.
+        Assert.Matches(@"tensor 'state/w/[^']*' is missing; the file has \d+ tensors, nearest: 'state/w/", error.Message);
+        Assert.Contains("more)", error.Message); // the list is cut after a few names
+    }
+
+    [Fact]
+    public void Load_MissingParameter_NamesTheNearestPresent()
+    {
+        var a = new Optimizer(Optimizers.Adam(), MakeParameters());
+        string path = Path.Combine(_dir, "a.safetensors");
+        Checkpoint.Save(path, a);
+        var renamed = new ParameterSet();
+        renamed.Add("weight", 17, 33);
+        renamed.Add("b", 33);
+        renamed.Add("s");
+        renamed.Add("late", 4);
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.LoadParameters(path, renamed));
+        Assert.Contains("tensor 'param/weight' is missing; the file has 6 tensors, nearest: 'param/w', ", error.Message);
+    }
+
+    [Fact]
     public void Save_IsReadableAsPlainSafetensors()
     {
         var a = new Optimizer(Optimizers.Adam(), MakeParameters());
