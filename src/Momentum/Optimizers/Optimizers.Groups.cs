@@ -110,44 +110,11 @@ public static class ParameterGroups
     {
         foreach (var (group, pattern) in globs)
         {
-            string? nearest = null;
-            int best = int.MaxValue;
-            foreach (var p in parameters)
-            {
-                if (Matches(pattern, p.Name))
-                {
-                    nearest = null;
-                    best = -1;
-                    break;
-                }
-                int d = GlobDistance(pattern, p.Name);
-                if (d < best) (best, nearest) = (d, p.Name);
-            }
-            if (best < 0) continue;
-            string hint = nearest is null ? "the parameter set is empty" : $"nearest parameter: '{nearest}'";
+            if (parameters.Any(p => Matches(pattern, p.Name))) continue;
+            var nearest = NearestNames.Nearest(pattern, parameters.Select(p => p.Name), 1, glob: true);
+            string hint = nearest.Count == 0 ? "the parameter set is empty" : $"nearest parameter: '{nearest[0]}'";
             ThrowHelper.ThrowArgument("transformation", $"Parameter group '{group}': pattern '{pattern}' matches no parameter ({hint}).");
         }
-    }
-
-    /// <summary>The fewest single-character edits of <paramref name="name"/> after which <paramref name="pattern"/> matches it.</summary>
-    private static int GlobDistance(string pattern, string name)
-    {
-        // d[j]: the distance between the pattern's first i characters and the name's first j (one row per i).
-        var d = new int[name.Length + 1];
-        for (int j = 0; j <= name.Length; j++) d[j] = j;
-        foreach (char c in pattern)
-        {
-            int diagonal = d[0];
-            if (c != '*') d[0]++;
-            for (int j = 1; j <= name.Length; j++)
-            {
-                int above = d[j];
-                d[j] = c == '*' ? Math.Min(above, d[j - 1])
-                    : Math.Min(diagonal + (c == '?' || c == name[j - 1] ? 0 : 1), Math.Min(above, d[j - 1]) + 1);
-                diagonal = above;
-            }
-        }
-        return d[name.Length];
     }
 }
 
