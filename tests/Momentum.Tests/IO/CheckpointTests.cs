@@ -59,16 +59,22 @@ public sealed class CheckpointTests : IDisposable
             Assert.Equal(p.Values.ToArray(), resumed.Parameters[p.Name].Values.ToArray());
     }
 
-    [Fact]
-    public void Load_WrongOptimizer_ChangesNothing()
+    /// <summary>An Adam checkpoint after three steps, and an SGD optimizer after two to load it into.</summary>
+    private (string Path, Optimizer Sgd) AdamCheckpointAndSgd()
     {
         var adam = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.01)"), MakeParameters());
         Steps(adam, 0, 3);
         string path = Path.Combine(_dir, "adam.safetensors");
         Checkpoint.Save(path, adam);
-
         var sgd = new Optimizer(SpecRegistry.Default.Create("sgd(lr=0.01, momentum=0.9)"), MakeParameters());
         Steps(sgd, 0, 2);
+        return (path, sgd);
+    }
+
+    [Fact]
+    public void Load_WrongOptimizer_ChangesNothing()
+    {
+        var (path, sgd) = AdamCheckpointAndSgd();
         float[] before = sgd.Parameters["w"].Values.ToArray();
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, sgd));
         Assert.Contains("tensor 'state/", error.Message);
@@ -94,12 +100,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void Load_MissingStateName_ListsTheNamesTheFileHasNearestFirst()
     {
-        var adam = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.01)"), MakeParameters());
-        Steps(adam, 0, 3);
-        string path = Path.Combine(_dir, "adam.safetensors");
-        Checkpoint.Save(path, adam);
-        var sgd = new Optimizer(SpecRegistry.Default.Create("sgd(lr=0.01, momentum=0.9)"), MakeParameters());
-        Steps(sgd, 0, 2);
+        var (path, sgd) = AdamCheckpointAndSgd();
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, sgd));
         Assert.DoesNotContain('\n', error.Message);
         // The missing name, then what the file holds under that parameter, nearest first.
