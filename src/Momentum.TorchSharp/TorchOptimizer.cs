@@ -144,7 +144,7 @@ public sealed partial class TorchOptimizer
             }
             if (AttachedGradient(entry, out bool isNull))
             {
-                Gradients.Get(p); // the buffer already holds backward's sum: mark it present
+                Gradients.GetForOverwrite(p); // the buffer already holds backward's sum: mark it present, keep it
                 continue;
             }
             if (isNull)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 
 namespace Momentum.IO;
@@ -107,7 +108,7 @@ public static class Checkpoint
         foreach (var p in parameters)
         {
             string name = $"param/{p.Name}";
-            if (!file.TryGet(name, out var t)) throw new InvalidDataException($"{file.SourceName}: tensor '{name}' is missing.");
+            if (!file.TryGet(name, out var t)) ThrowMissing(file, name);
             if (t.DType != SafeTensorsDType.F32 || !t.Shape.SequenceEqual(p.Shape.Select(d => (long)d)))
                 throw new InvalidDataException($"{file.SourceName}: tensor '{name}' is {t.DType} [{string.Join(", ", t.Shape)}]; expected F32 [{string.Join(", ", p.Shape)}].");
             staged.Add((p, t.ToSingle()));
@@ -115,6 +116,21 @@ public static class Checkpoint
         var extra = file.Tensors.FirstOrDefault(t => t.Name.StartsWith("param/", StringComparison.Ordinal) && !parameters.TryGet(t.Name["param/".Length..], out _));
         if (extra is not null) throw new InvalidDataException($"{file.SourceName}: tensor '{extra.Name}' names no parameter of this set.");
         foreach (var (p, values) in staged) values.CopyTo(p.Values);
+    }
+
+    /// <summary>
+    /// Throws the error for a tensor the file lacks, with what the file does hold: its tensor count and the names nearest
+    /// to the missing one (five at most, each cut at 120 characters), so a renamed parameter or another optimizer shows.
+    /// </summary>
+    [DoesNotReturn]
+    private static void ThrowMissing(SafeTensorsFile file, string name)
+    {
+        const int Shown = 5;
+        var nearest = NearestNames.Nearest(name, file.Tensors.Select(t => t.Name), Shown);
+        string holds = nearest.Count == 0 ? "the file has no tensors"
+            : $"the file has {file.Tensors.Count} tensors, nearest: {string.Join(", ", nearest.Select(n => SafeTensorsFile.Quote(n)))}"
+              + (file.Tensors.Count > Shown ? $" (and {file.Tensors.Count - Shown} more)" : "");
+        throw new InvalidDataException($"{file.SourceName}: tensor {SafeTensorsFile.Quote(name)} is missing; {holds}.");
     }
 
     private static void CheckFormat(SafeTensorsFile file)
@@ -145,7 +161,7 @@ public static class Checkpoint
 
         SafeTensor Take(string name, SafeTensorsDType dtype, IReadOnlyList<int> shape)
         {
-            if (!file.TryGet(name, out var t)) throw new InvalidDataException($"{where}: tensor '{name}' is missing.");
+            if (!file.TryGet(name, out var t)) ThrowMissing(file, name);
             if (t.DType != dtype) throw new InvalidDataException($"{where}: tensor '{name}' has dtype {t.DType}; expected {dtype}.");
             if (!t.Shape.SequenceEqual(shape.Select(d => (long)d)))
                 throw new InvalidDataException($"{where}: tensor '{name}' has shape [{string.Join(", ", t.Shape)}]; expected [{string.Join(", ", shape)}].");

@@ -9,7 +9,9 @@ namespace Momentum;
 /// a parameter with no gradient is skipped entirely by a step (no weight decay, no moment decay, its step count does not
 /// advance), while a zero gradient is a real step. Writing through <see cref="Get"/> or <see cref="Set"/> marks a
 /// gradient present; <see cref="Clear(Parameter)"/> and <see cref="ClearAll"/> mark it absent (like
-/// <c>zero_grad(set_to_none=True)</c>). A fresh set has no gradients.
+/// <c>zero_grad(set_to_none=True)</c>). A fresh set has no gradients. <see cref="Get"/> hands out zeros for a gradient
+/// that was absent and the values so far for one that is present, so <c>+=</c> accumulates as torch's <c>.grad</c>
+/// does; <see cref="GetForOverwrite"/> skips the zeroing for callers that write every element.
 /// </remarks>
 public sealed class GradientSet
 {
@@ -29,15 +31,36 @@ public sealed class GradientSet
     /// <summary>The parameters these gradients belong to.</summary>
     public ParameterSet Parameters { get; }
 
-    /// <summary>Returns the gradient of <paramref name="parameter"/> for writing, and marks it present.</summary>
+    /// <summary>
+    /// Returns the gradient of <paramref name="parameter"/> for writing (or accumulating with <c>+=</c>), and marks it
+    /// present: zeros if it had no gradient (a fresh set, or after <see cref="Clear(Parameter)"/> or
+    /// <see cref="ClearAll"/>), otherwise the values written so far this step.
+    /// </summary>
     /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
-    /// <param name="clear">Whether to zero the gradient first (otherwise it holds whatever was last written).</param>
+    /// <param name="clear">Whether to zero the gradient even if it is present.</param>
     /// <returns>A span of the parameter's length.</returns>
+    /// <remarks>Only the gradient handed out is zeroed, and only when it was absent; a caller that writes every element
+    /// anyway can skip that with <see cref="GetForOverwrite"/>.</remarks>
     public Span<float> Get(Parameter parameter, bool clear = false)
     {
         var buffer = Buffer(parameter);
+        ref bool present = ref _present[parameter.Index];
+        if (clear || !present) buffer.Span.Clear();
+        present = true;
+        return buffer.Span;
+    }
+
+    /// <summary>
+    /// Returns the gradient of <paramref name="parameter"/> for overwriting, and marks it present, without zeroing it:
+    /// the span holds whatever was last written (after a clear, an earlier step's gradient), so the caller must write
+    /// every element.
+    /// </summary>
+    /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
+    /// <returns>A span of the parameter's length.</returns>
+    public Span<float> GetForOverwrite(Parameter parameter)
+    {
+        var buffer = Buffer(parameter);
         _present[parameter.Index] = true;
-        if (clear) buffer.Span.Clear();
         return buffer.Span;
     }
 
@@ -70,7 +93,7 @@ public sealed class GradientSet
         return _buffers[parameter.Index]!.Span;
     }
 
-    /// <summary>Marks <paramref name="parameter"/> as having no gradient.</summary>
+    /// <summary>Marks <paramref name="parameter"/> as having no gradient; its next <see cref="Get"/> hands out zeros.</summary>
     /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
     public void Clear(Parameter parameter)
     {
@@ -78,7 +101,10 @@ public sealed class GradientSet
         if (parameter.Index < _present.Length) _present[parameter.Index] = false;
     }
 
-    /// <summary>Marks every parameter as having no gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
+    /// <summary>
+    /// Marks every parameter as having no gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>); the next
+    /// <see cref="Get"/> of each hands out zeros. Nothing is written now.
+    /// </summary>
     public void ClearAll() => Array.Clear(_present);
 
     /// <summary>Zeroes every gradient and marks all present (PyTorch's <c>zero_grad(set_to_none=False)</c>).</summary>

@@ -14,7 +14,8 @@ public sealed class ParameterGroup<TOptions>
     /// <param name="configure">Turns the base options into the group's, e.g. <c>o =&gt; o with { WeightDecay = 0 }</c>; what it
     /// does not set stays as in the base options.</param>
     /// <param name="name">The group's label (its state lives under it); null names it <c>group{i}</c>.</param>
-    /// <exception cref="ArgumentException">There is no pattern or a pattern is empty.</exception>
+    /// <exception cref="ArgumentException">There is no pattern or a pattern is empty. (A pattern that matches no parameter of
+    /// the set is an error of the <see cref="Optimizer"/> constructor.)</exception>
     public ParameterGroup(IReadOnlyList<string> patterns, Func<TOptions, TOptions> configure, string? name = null)
         : this(ParameterGroups.Glob(patterns), configure, name) => Patterns = patterns;
 
@@ -100,6 +101,21 @@ public static class ParameterGroups
         string[] copy = [.. patterns];
         return p => Array.Exists(copy, pattern => Matches(pattern, p.Name));
     }
+
+    /// <summary>
+    /// Throws if a group's pattern matches no parameter of <paramref name="parameters"/> (a typo such as <c>*.bais</c>),
+    /// naming the pattern, its group and the nearest parameter name.
+    /// </summary>
+    internal static void CheckGlobsMatch(IReadOnlyList<(string Group, string Pattern)> globs, ParameterSet parameters)
+    {
+        foreach (var (group, pattern) in globs)
+        {
+            if (parameters.Any(p => Matches(pattern, p.Name))) continue;
+            var nearest = NearestNames.Nearest(pattern, parameters.Select(p => p.Name), 1, glob: true);
+            string hint = nearest.Count == 0 ? "the parameter set is empty" : $"nearest parameter: '{nearest[0]}'";
+            ThrowHelper.ThrowArgument("transformation", $"Parameter group '{group}': pattern '{pattern}' matches no parameter ({hint}).");
+        }
+    }
 }
 
 public static partial class Optimizers
@@ -132,7 +148,7 @@ public static partial class Optimizers
             var g = groups[i] ?? throw new ArgumentException($"Parameter group {i} is null.", nameof(groups));
             built[i] = (g.Name, g.Selects, factory(g.Configure(baseOptions)));
         }
-        return WithGroups(factory(baseOptions), built);
+        return WithGroups(factory(baseOptions), built, [.. groups.Select(g => g.Patterns)]);
     }
 
     /// <summary>
@@ -143,7 +159,16 @@ public static partial class Optimizers
     /// <param name="groups">The groups: an optional name (label; null gives <c>group{i}</c>), a selector and a transformation.</param>
     /// <exception cref="ArgumentException">Two groups have the same label, or a selector or transformation is null.</exception>
     public static GradientTransformation WithGroups(GradientTransformation defaultTransformation,
-        params (string? Name, Func<Parameter, bool> Selects, GradientTransformation Transformation)[] groups)
+        params (string? Name, Func<Parameter, bool> Selects, GradientTransformation Transformation)[] groups) =>
+        WithGroups(defaultTransformation, groups, patterns: null);
+
+    /// <summary>
+    /// <see cref="WithGroups(GradientTransformation, ValueTuple{string, Func{Parameter, bool}, GradientTransformation}[])"/>,
+    /// where <paramref name="patterns"/> holds the glob patterns each group was made from (null for a predicate): an
+    /// optimizer over a parameter set that one of them matches nothing in refuses to be built.
+    /// </summary>
+    internal static GradientTransformation WithGroups(GradientTransformation defaultTransformation,
+        (string? Name, Func<Parameter, bool> Selects, GradientTransformation Transformation)[] groups, IReadOnlyList<string>?[]? patterns)
     {
         ArgumentNullException.ThrowIfNull(defaultTransformation);
         ArgumentNullException.ThrowIfNull(groups);
@@ -158,11 +183,14 @@ public static partial class Optimizers
             labels[i] = label;
         }
         var selectors = groups.Select(g => g.Selects).ToArray();
-        return Transforms.Partition(p =>
+        var globs = new List<(string Group, string Pattern)>();
+        for (int i = 0; patterns is not null && i < patterns.Length; i++)
+            foreach (string pattern in patterns[i] ?? []) globs.Add((labels[i], pattern));
+        return Transforms.PartitionWithGlobs(p =>
         {
             for (int i = 0; i < selectors.Length; i++)
                 if (selectors[i](p)) return labels[i];
             return ParameterGroups.DefaultLabel;
-        }, byLabel);
+        }, byLabel, [.. globs]);
     }
 }

@@ -26,6 +26,7 @@ internal static class ParameterGroupSpecs
             throw new SpecException(groupsArg.Position, $"argument 'groups' of '{call.Name}' must be a list [group(params='...', ...), ...]");
         var defaultTransformation = registry.Create(call with { Arguments = baseArgs });
         var groups = new (string?, Func<Parameter, bool>, GradientTransformation)[list.Items.Count];
+        var groupPatterns = new IReadOnlyList<string>?[list.Items.Count];
         for (int i = 0; i < groups.Length; i++)
         {
             if (list.Items[i] is not SpecCall { Name: "group" } group)
@@ -65,10 +66,11 @@ internal static class ParameterGroupSpecs
                 throw new SpecException(e.Position, $"in group {i} of '{call.Name}': {StripPosition(e.Message)}");
             }
             groups[i] = (name, ParameterGroups.Glob(patterns), transformation);
+            groupPatterns[i] = patterns;
         }
         try
         {
-            return Optimizers.WithGroups(defaultTransformation, groups);
+            return Optimizers.WithGroups(defaultTransformation, groups, groupPatterns);
         }
         catch (ArgumentException e)
         {

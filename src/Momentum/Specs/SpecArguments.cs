@@ -3,7 +3,8 @@ namespace Momentum.Specs;
 /// <summary>
 /// The arguments of one spec call, read by a factory with typed getters that supply the defaults. Every keyword must be
 /// read: <see cref="Finish"/> rejects unknown arguments, so nothing is silently ignored. Errors name the call, the
-/// argument and its position.
+/// argument and its position. <c>lr</c> and <c>learning_rate</c> are one keyword under two spellings: a call may give
+/// either (not both) wherever one is read.
 /// </summary>
 public sealed class SpecArguments
 {
@@ -11,10 +12,13 @@ public sealed class SpecArguments
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private int _positionalUsed;
 
-    internal SpecArguments(SpecCall call, SpecRegistry registry)
+    private readonly string? _positionalKeyword;
+
+    internal SpecArguments(SpecCall call, SpecRegistry registry, string? positionalKeyword = null)
     {
         _call = call;
         Registry = registry;
+        _positionalKeyword = positionalKeyword;
     }
 
     /// <summary>The registry, to build nested transformations and schedules.</summary>
@@ -26,7 +30,7 @@ public sealed class SpecArguments
     /// <summary>The call's position in the spec.</summary>
     public int Position => _call.Position;
 
-    /// <summary>Whether the keyword was given.</summary>
+    /// <summary>Whether the keyword was given (<c>lr</c> and <c>learning_rate</c> are one keyword).</summary>
     /// <param name="key">The keyword.</param>
     public bool Has(string key) => Find(key) is not null;
 
@@ -153,7 +157,9 @@ public sealed class SpecArguments
         {
             if (arg.Key is null)
             {
-                if (_positionalUsed == 0) throw Error(arg, $"'{Name}' takes no positional arguments; write key=value");
+                if (_positionalUsed == 0)
+                    throw Error(arg, _positionalKeyword is null ? $"'{Name}' takes no positional arguments; write key=value"
+                        : $"'{Name}' takes only its first argument ({_positionalKeyword}) positionally; write key=value");
                 continue;
             }
             if (!_used.Contains(arg.Key)) throw Error(arg, $"unknown argument '{arg.Key}' for '{Name}'");
@@ -165,11 +171,28 @@ public sealed class SpecArguments
     /// <param name="message">What is wrong.</param>
     public static SpecException Error(SpecArgument arg, string message) => new(arg.Position, message);
 
-    private SpecArgument? Find(string key) => _call.Arguments.FirstOrDefault(a => a.Key == key);
+    /// <summary>The learning rate's other spelling: <c>lr</c> for <c>learning_rate</c> and back (null for other keywords).</summary>
+    internal static string? Synonym(string key) => key switch
+    {
+        "lr" => "learning_rate",
+        "learning_rate" => "lr",
+        _ => null,
+    };
+
+    /// <summary>The argument given as <paramref name="key"/> (or as its <see cref="Synonym"/>: giving both is an error).</summary>
+    private SpecArgument? Find(string key)
+    {
+        var arg = _call.Arguments.FirstOrDefault(a => a.Key == key);
+        if (Synonym(key) is not { } other) return arg;
+        var otherArg = _call.Arguments.FirstOrDefault(a => a.Key == other);
+        if (arg is not null && otherArg is not null) throw Error(otherArg, $"'{Name}' takes {key} or {other}, not both");
+        return arg ?? otherArg;
+    }
 
     private SpecArgument? Take(string key)
     {
         _used.Add(key);
+        if (Synonym(key) is { } other) _used.Add(other);
         return Find(key);
     }
 }

@@ -117,7 +117,7 @@ internal sealed class SpecBinding
         string? given = null;
         foreach (string name in names)
         {
-            if (!a.Has(name)) continue;
+            if (!a.Has(name) || (given is not null && SpecArguments.Synonym(given) == name)) continue; // lr = learning_rate
             if (given is not null) throw new SpecException(a.Position, $"'{a.Name}' takes {string.Join(" or ", names)}, not both");
             value = read(name);
             given = name;

@@ -8,8 +8,9 @@ internal sealed class SpecProviderAttribute : Attribute;
 
 /// <summary>
 /// Turns specs into transformations and schedules by name: <c>adam(lr=0.01, betas=(0.9, 0.99))</c>. For every
-/// optimizer torch.optim has, the name, arguments, defaults and meaning are torch.optim's; for the others, Optax's,
-/// with <c>lr</c> accepted for the learning rate. Unknown names and arguments are errors.
+/// optimizer torch.optim has, the name, arguments, defaults and meaning are torch.optim's; for the others, Optax's.
+/// <c>lr</c> and <c>learning_rate</c> are one keyword everywhere, and a name's first argument may be given positionally
+/// (<c>adam(1e-3)</c>, see <see cref="PositionalKeyword"/>). Unknown names and arguments are errors.
 /// </summary>
 public sealed class SpecRegistry
 {
@@ -117,8 +118,9 @@ public sealed class SpecRegistry
     {
         if (!_transforms.TryGetValue(call.Name, out var entry))
             throw new SpecException(call.Position, $"unknown optimizer or transformation '{call.Name}'{Suggest(call.Name, _transforms.Keys)}");
+        call = WithFirstKeyword(call, entry.Summary);
         if (ParameterGroupSpecs.HasGroups(call)) return ParameterGroupSpecs.Create(this, call);
-        return Invoke(call, entry.Factory);
+        return Invoke(call, entry.Factory, PositionalKeyword(entry.Summary));
     }
 
     /// <summary>Builds a schedule from a parsed call.</summary>
@@ -128,14 +130,43 @@ public sealed class SpecRegistry
     {
         if (!_schedules.TryGetValue(call.Name, out var entry))
             throw new SpecException(call.Position, $"unknown schedule '{call.Name}'{Suggest(call.Name, _schedules.Keys)}");
-        return Invoke(call, entry.Factory);
+        return Invoke(WithFirstKeyword(call, entry.Summary), entry.Factory, PositionalKeyword(entry.Summary));
     }
 
     /// <summary>Runs a factory on a call's arguments: an <see cref="ArgumentException"/> becomes a <see cref="SpecException"/>
     /// at the call, and an argument the factory did not read is an error.</summary>
-    private T Invoke<T>(SpecCall call, Func<SpecArguments, T> factory)
+    /// <summary>
+    /// The keyword a call may give positionally, as its first argument (Optax's call style: <c>adam(1e-3)</c>,
+    /// <c>clip_by_global_norm(1.0)</c>): the first argument of the summary's signature, which is Optax's (or torch's)
+    /// first argument — for a name registered with an options record, the record's first <c>[Spec]</c> keyword. Null
+    /// where the signature starts with no keyword (<c>chain(t1, t2, ...)</c> takes transformations positionally).
+    /// </summary>
+    internal static string? PositionalKeyword(string summary)
     {
-        var args = new SpecArguments(call, this);
+        int open = summary.IndexOf('(');
+        if (open < 0) return null;
+        int end = summary.IndexOfAny(['=', ',', ')'], open + 1);
+        if (end < 0) return null;
+        string key = summary[(open + 1)..end].Trim();
+        return key.Length > 0 && key != "t1" && (char.IsAsciiLetter(key[0]) || key[0] == '_') && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? key : null;
+    }
+
+    /// <summary>
+    /// The call with a positional first argument given the name's <see cref="PositionalKeyword"/>, unless it is a
+    /// transformation (which wrappers such as <c>masked(adam(), ...)</c> take positionally themselves).
+    /// </summary>
+    private SpecCall WithFirstKeyword(SpecCall call, string summary)
+    {
+        if (call.Arguments is not [{ Key: null } first, ..] || PositionalKeyword(summary) is not { } key) return call;
+        if (first.Value is SpecCall { Name: var name } && _transforms.ContainsKey(name)) return call;
+        if (call.Arguments.FirstOrDefault(a => a.Key is not null && (a.Key == key || a.Key == SpecArguments.Synonym(key))) is { } named)
+            throw new SpecException(named.Position, $"'{call.Name}' got {key} both positionally and as '{named.Key}'");
+        return call with { Arguments = [first with { Key = key }, .. call.Arguments.Skip(1)] };
+    }
+
+    private T Invoke<T>(SpecCall call, Func<SpecArguments, T> factory, string? positionalKeyword)
+    {
+        var args = new SpecArguments(call, this, positionalKeyword);
         T result;
         try
         {

@@ -7,15 +7,16 @@ internal static class EngineTestData
 {
     /// <summary>
     /// A set that exercises every path of the work-item builder: a tensor of several full 16 Ki chunks plus a tail,
-    /// a matrix, many small tensors packed together, an odd vector (vector tails) and a scalar.
+    /// a matrix, many small tensors packed together, an odd vector (vector tails) and a scalar; named so that the
+    /// registry examples' group globs (<c>*.bias</c>, <c>embed.*</c>) each match a parameter.
     /// </summary>
     public static ParameterSet MakeSet(int smallTensors = 24)
     {
         var set = new ParameterSet();
         set.Add("big", 2 * Optimizer.ChunkLength + 37);
-        set.Add("matrix", 37, 45);
+        set.Add("embed.matrix", 37, 45);
         for (int i = 0; i < smallTensors; i++) set.Add($"small{i}", 97 + i % 5);
-        set.Add("odd", 13);
+        set.Add("odd.bias", 13);
         set.Add("scalar");
         foreach (var p in set)
         {

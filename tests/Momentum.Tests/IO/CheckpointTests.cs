@@ -59,16 +59,22 @@ public sealed class CheckpointTests : IDisposable
             Assert.Equal(p.Values.ToArray(), resumed.Parameters[p.Name].Values.ToArray());
     }
 
-    [Fact]
-    public void Load_WrongOptimizer_ChangesNothing()
+    /// <summary>An Adam checkpoint after three steps, and an SGD optimizer after two to load it into.</summary>
+    private (string Path, Optimizer Sgd) AdamCheckpointAndSgd()
     {
         var adam = new Optimizer(SpecRegistry.Default.Create("adam(lr=0.01)"), MakeParameters());
         Steps(adam, 0, 3);
         string path = Path.Combine(_dir, "adam.safetensors");
         Checkpoint.Save(path, adam);
-
         var sgd = new Optimizer(SpecRegistry.Default.Create("sgd(lr=0.01, momentum=0.9)"), MakeParameters());
         Steps(sgd, 0, 2);
+        return (path, sgd);
+    }
+
+    [Fact]
+    public void Load_WrongOptimizer_ChangesNothing()
+    {
+        var (path, sgd) = AdamCheckpointAndSgd();
         float[] before = sgd.Parameters["w"].Values.ToArray();
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, sgd));
         Assert.Contains("tensor 'state/", error.Message);
@@ -89,6 +95,32 @@ public sealed class CheckpointTests : IDisposable
         other.Add("late", 4);
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, new Optimizer(Optimizers.Adam(), other)));
         Assert.Contains("'param/w' has shape [17, 33]; expected [17, 32]", error.Message);
+    }
+
+    [Fact]
+    public void Load_MissingStateName_ListsTheNamesTheFileHasNearestFirst()
+    {
+        var (path, sgd) = AdamCheckpointAndSgd();
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, sgd));
+        Assert.DoesNotContain('\n', error.Message);
+        // The missing name, then what the file holds under that parameter, nearest first.
+        Assert.Matches(@"tensor 'state/w/[^']*' is missing; the file has \d+ tensors, nearest: 'state/w/", error.Message);
+        Assert.Contains("more)", error.Message); // the list is cut after a few names
+    }
+
+    [Fact]
+    public void Load_MissingParameter_NamesTheNearestPresent()
+    {
+        var a = new Optimizer(Optimizers.Adam(), MakeParameters());
+        string path = Path.Combine(_dir, "a.safetensors");
+        Checkpoint.Save(path, a);
+        var renamed = new ParameterSet();
+        renamed.Add("weight", 17, 33);
+        renamed.Add("b", 33);
+        renamed.Add("s");
+        renamed.Add("late", 4);
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.LoadParameters(path, renamed));
+        Assert.Contains("tensor 'param/weight' is missing; the file has 6 tensors, nearest: 'param/w', ", error.Message);
     }
 
     [Fact]

@@ -212,4 +212,34 @@ public class ParameterGroupTests
     [InlineData("*a*b", "xxaxxbx", false)]
     [InlineData("layer.[0]", "layer.[0]", true)]
     public void Glob_MatchesWholeNames(string pattern, string name, bool expected) => Assert.Equal(expected, ParameterGroups.Matches(pattern, name));
+
+    [Fact]
+    public void SpecGroup_GlobMatchingNoParameter_IsAnErrorNamingTheGlobAndANearMatch()
+    {
+        var transformation = SpecRegistry.Default.Create("adamw(lr=1e-3, weight_decay=0.1, groups=[group(params='*.bais', weight_decay=0)])");
+        var e = Assert.ThrowsAny<ArgumentException>(() => new Optimizer(transformation, MakeSet()));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains("'*.bais'", e.Message);
+        Assert.Contains("matches no parameter", e.Message);
+        Assert.Contains("'body.bias'", e.Message);
+    }
+
+    [Fact]
+    public void CSharpGroup_OneOfItsGlobsMatchingNoParameter_IsAnError()
+    {
+        var transformation = Optimizers.WithGroups(new AdamWOptions(), o => Optimizers.AdamW(o),
+            new ParameterGroup<AdamWOptions>(["*.bias", "haed.*"], o => o with { WeightDecay = 0 }, "nodecay"));
+        var e = Assert.ThrowsAny<ArgumentException>(() => new Optimizer(transformation, MakeSet()));
+        Assert.Contains("'haed.*'", e.Message);
+        Assert.Contains("'nodecay'", e.Message);
+        Assert.Contains("'head.", e.Message);
+    }
+
+    [Fact]
+    public void Group_GlobMatchingOnlyParametersAnEarlierGroupTook_IsAccepted()
+    {
+        // '*.bias' takes head.bias first; 'head.bias' still matches a parameter, so it is not a typo.
+        var transformation = SpecRegistry.Default.Create("adamw(groups=[group(params='*.bias', weight_decay=0), group(params='head.bias', lr=1e-2)])");
+        Run(new Optimizer(transformation, MakeSet()), 2);
+    }
 }

@@ -17,12 +17,13 @@ public sealed class ResumeInNewProcessTests(ITestOutputHelper output) : IDisposa
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>A matrix, a vector that has no gradient at step 2, a scalar, and a parameter whose first gradient comes after the save.</summary>
+    /// <summary>A matrix, a vector that has no gradient at step 2, a scalar, and a parameter whose first gradient comes after the save;
+    /// named so that the registry examples' group globs (<c>*.bias</c>, <c>embed.*</c>) each match a parameter.</summary>
     private static ParameterSet Parameters()
     {
         var set = new ParameterSet();
-        set.Add("w", [5, 7], [.. Enumerable.Range(0, 35).Select(i => MathF.Sin(i) * 0.5f)]);
-        set.Add("b", [9], [.. Enumerable.Range(0, 9).Select(i => 0.1f * i - 0.4f)]);
+        set.Add("embed.weight", [5, 7], [.. Enumerable.Range(0, 35).Select(i => MathF.Sin(i) * 0.5f)]);
+        set.Add("layer.bias", [9], [.. Enumerable.Range(0, 9).Select(i => 0.1f * i - 0.4f)]);
         set.Add("s", [], [1.5f]);
         set.Add("late", [4], [1f, -1f, 0.5f, 2f]);
         return set;
@@ -36,7 +37,7 @@ public sealed class ResumeInNewProcessTests(ITestOutputHelper output) : IDisposa
             gradients.ClearAll();
             foreach (var p in optimizer.Parameters)
             {
-                if ((p.Name == "b" && t == 2) || (p.Name == "late" && t < 6)) continue;
+                if ((p.Name == "layer.bias" && t == 2) || (p.Name == "late" && t < 6)) continue;
                 var g = gradients.Get(p);
                 for (int i = 0; i < g.Length; i++) g[i] = MathF.Cos(t * 13 + i * 7 + p.Index * 3) * (1 + (t % 3));
             }

@@ -73,7 +73,7 @@ public class SpecParserTests
 
     [Theory]
     [InlineData("adam(lr=0.1, betas=(0.9,))", "must be a tuple of 2 numbers")]
-    [InlineData("adam(0.1)", "takes no positional arguments")]
+    [InlineData("adam(0.1, 0.9)", "takes only its first argument (lr) positionally")]
     [InlineData("chain(0.1)", "must be transformations")]
     [InlineData("clip_by_global_norm()", "needs the argument 'max_norm'")]
     [InlineData("scale_by_learning_rate(lr=0.1, learning_rate=0.1)", "not both")]

@@ -57,7 +57,7 @@ internal sealed class ClipByNormTransformation(double maxNorm, ReductionScope sc
 
     public override ReductionScope Scope => scope;
 
-    public override TransformState? CreateState(Parameter parameter) => new StepScalarState(parameter);
+    public override TransformState? CreateState(Parameter parameter) => new ClipByNormState(parameter);
 
     public override void Finish(TransformState? state, double total, in StepInfo step)
     {
@@ -65,15 +65,31 @@ internal sealed class ClipByNormTransformation(double maxNorm, ReductionScope sc
         double factor = scope == ReductionScope.AllParameters
             ? (norm < maxNorm ? 1 : maxNorm / norm)
             : Math.Min(1, maxNorm / (norm + 1e-6));
-        ((StepScalarState)state!).Value = (float)factor;
+        var s = (ClipByNormState)state!;
+        s.Value = (float)factor;
+        s.Norm = norm;
+        s.NormStep = step.Step;
     }
 
     /// <summary>This step's factor as <see cref="Apply"/> uses it, for the engine's specialized kernels.</summary>
-    internal static float FactorFor(TransformState? state) => ((StepScalarState)state!).Value;
+    internal static float FactorFor(TransformState? state) => ((ClipByNormState)state!).Value;
 
     public override void Apply(TransformState? state, in Block block)
     {
-        float factor = ((StepScalarState)state!).Value;
+        float factor = ((ClipByNormState)state!).Value;
         if (factor != 1f) VectorMath.Scale(block.Updates, factor);
     }
+}
+
+/// <summary>The step's clipping factor, and the norm it came from (read by <see cref="Optimizer.LastGradientNorm"/>).</summary>
+internal sealed class ClipByNormState(Parameter parameter) : TransformState(parameter)
+{
+    /// <summary>The factor the updates are multiplied by this step.</summary>
+    public float Value;
+
+    /// <summary>The L2 norm <see cref="ClipByNormTransformation.Finish"/> computed (before clipping).</summary>
+    public double Norm = double.NaN;
+
+    /// <summary>The optimizer step count at which <see cref="Norm"/> was computed (−1: never).</summary>
+    public long NormStep = -1;
 }

@@ -19,7 +19,13 @@ public static partial class Transforms
     /// over all parameters inside a partition (e.g. <c>clip_by_global_norm</c>) reduces over that partition's parameters
     /// only, even when the same transformation object is given for several labels.
     /// </remarks>
-    public static GradientTransformation Partition(Func<Parameter, string> label, IReadOnlyDictionary<string, GradientTransformation> transformations)
+    public static GradientTransformation Partition(Func<Parameter, string> label, IReadOnlyDictionary<string, GradientTransformation> transformations) =>
+        PartitionWithGlobs(label, transformations, []);
+
+    /// <summary><see cref="Partition(Func{Parameter, string}, IReadOnlyDictionary{string, GradientTransformation})"/>, with
+    /// glob patterns (and their groups) that must each match some parameter of the set being planned.</summary>
+    internal static GradientTransformation PartitionWithGlobs(Func<Parameter, string> label, IReadOnlyDictionary<string, GradientTransformation> transformations,
+        (string Group, string Pattern)[] globs)
     {
         ArgumentNullException.ThrowIfNull(label);
         ArgumentNullException.ThrowIfNull(transformations);
@@ -30,13 +36,19 @@ public static partial class Transforms
             if (t is null) ThrowHelper.ThrowArgument(nameof(transformations), $"The transformation of label '{key}' is null.");
             StepWrapper.ThrowIfWrapper(t, nameof(transformations));
         }
-        return new PartitionTransformation(label, new Dictionary<string, GradientTransformation>(transformations, StringComparer.Ordinal));
+        return new PartitionTransformation(label, new Dictionary<string, GradientTransformation>(transformations, StringComparer.Ordinal), globs);
     }
 }
 
 /// <summary>Routes each parameter to its label's transformation.</summary>
-internal sealed class PartitionTransformation(Func<Parameter, string> label, Dictionary<string, GradientTransformation> transformations) : GradientTransformation
+internal sealed class PartitionTransformation(Func<Parameter, string> label, Dictionary<string, GradientTransformation> transformations,
+    (string Group, string Pattern)[] globs) : GradientTransformation
 {
+    // The parameter set (and its size) whose names the globs were last checked against: planning a parameter checks
+    // them once per set and size, not once per parameter.
+    private sealed record GlobCheck(ParameterSet Parameters, int Count);
+    private GlobCheck? _checked;
+
     // One stand-in per (label, global reduction), so that each partition's global reduction is its own reduction group.
     private readonly ConcurrentDictionary<(string Label, ReducingTransformation Inner), PartitionedReduction> _reductions = new();
 
@@ -54,6 +66,11 @@ internal sealed class PartitionTransformation(Func<Parameter, string> label, Dic
 
     internal override void Expand(Parameter parameter, string path, List<Stage> stages)
     {
+        if (globs.Length > 0 && (_checked is not { } c || c.Parameters != parameter.Owner || c.Count != parameter.Owner.Count))
+        {
+            ParameterGroups.CheckGlobsMatch(globs, parameter.Owner);
+            _checked = new GlobCheck(parameter.Owner, parameter.Owner.Count);
+        }
         string l = LabelOf(parameter);
         int first = stages.Count;
         transformations[l].Expand(parameter, Join(path, l), stages);
