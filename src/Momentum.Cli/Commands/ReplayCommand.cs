@@ -5,7 +5,7 @@ using Momentum.Specs;
 namespace Momentum.Cli.Commands;
 
 /// <summary><c>momentum replay</c>: applies recorded gradients with an optimizer spec and writes the final parameters.</summary>
-internal static class ReplayCommand
+internal static partial class ReplayCommand
 {
     public static Command Create()
     {
@@ -15,21 +15,23 @@ internal static class ReplayCommand
         Option<FileInfo> output = new("--out") { Description = "Where to write the final parameters (safetensors).", Required = true };
         Option<int?> steps = new("--steps") { Description = $"Number of steps (default: the largest t in --grads plus one; at most {Replay.MaxSteps}); extra steps have no gradients." };
         Option<string> nonFinite = new("--non-finite") { Description = "What to do with NaN/Inf gradients: throw (default), skip, propagate.", DefaultValueFactory = _ => "throw" };
+        Option<bool> sharded = new("--sharded") { Description = "Shard the optimizer state over the ranks of mpirun or srun (ZeRO-1; every rank reads the inputs, rank 0 writes --out, bit-identical to a plain replay)." };
         Command command = new("replay", "Replay recorded gradients with an optimizer and write the final parameters (the parity tool).")
         {
-            optimizer, parameters, gradients, output, steps, nonFinite,
+            optimizer, parameters, gradients, output, steps, nonFinite, sharded,
         };
         command.SetAction(r => Execute(r.GetValue(optimizer)!, r.GetValue(parameters)!.FullName, r.GetValue(gradients)!.FullName,
-            r.GetValue(output)!.FullName, r.GetValue(steps), r.GetValue(nonFinite)!, Console.Out, Console.Error));
+            r.GetValue(output)!.FullName, r.GetValue(steps), r.GetValue(nonFinite)!, Console.Out, Console.Error, r.GetValue(sharded)));
         return command;
     }
 
     /// <summary>Runs a replay; returns 0 on success and 2 on bad input, with a one-line error on <paramref name="error"/>.</summary>
     internal static int Execute(string spec, string paramsPath, string gradsPath, string outPath, int? steps, string nonFinite,
-        TextWriter output, TextWriter error)
+        TextWriter output, TextWriter error, bool sharded = false)
     {
         try
         {
+            using var world = sharded ? Momentum.Distributed.Communicator.FromEnvironment() : null;
             var policy = nonFinite switch
             {
                 "throw" => NonFiniteGradients.Throw,
@@ -49,19 +51,21 @@ internal static class ReplayCommand
                 var none = new Dictionary<Parameter, float[]>();
                 recorded = [.. recorded, .. Enumerable.Repeat(none, n - recorded.Count)];
             }
-            var optimizer = Replay.Run(transformation, set, recorded, new OptimizerOptions { NonFiniteGradients = policy });
+            var options = new OptimizerOptions { NonFiniteGradients = policy };
+            long skipped = world is null ? Replay.Run(transformation, set, recorded, options).SkippedSteps : RunSharded(world, transformation, set, recorded, options);
+            if (world is { Rank: > 0 }) return 0; // rank 0 writes
             Replay.WriteParameters(set, outPath, new Dictionary<string, string>
             {
                 ["spec"] = spec,
                 ["steps"] = recorded.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["skipped_steps"] = optimizer.SkippedSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["skipped_steps"] = skipped.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
             output.WriteLine($"replayed {recorded.Count} steps of {spec} on {set.Count} parameters ({set.ElementCount} elements); wrote {outPath}");
             return 0;
         }
         catch (Exception e) when (e is SpecException or InvalidDataException or ArgumentException or IOException or KeyNotFoundException
                                    or NonFiniteGradientException or UnauthorizedAccessException or NotSupportedException
-                                   or ArithmeticException)
+                                   or ArithmeticException or DllNotFoundException)
         {
             error.WriteLine($"momentum replay: {OneLine(e.Message)}");
             return 2;
