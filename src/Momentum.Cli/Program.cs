@@ -12,6 +12,7 @@ internal static class Program
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TourCommand.Create());
+        root.Subcommands.Add(ShardedBenchCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -23,6 +23,10 @@ public sealed record ShardedOptimizerOptions
 
     /// <summary>How the ranks' gradients are combined. Default: <see cref="GradientAveraging.Mean"/>.</summary>
     public GradientAveraging Averaging { get; init; } = GradientAveraging.Mean;
+
+    /// <summary>Whether the local step's hooks share the non-finite flag and fold reductions across ranks; only the negative
+    /// control of the MPI tests turns this off (then clipping sees only this rank's norm).</summary>
+    internal bool ExchangeReductions { get; init; } = true;
 }
 
 /// <summary>Where the last sharded step's time went, and the bytes this rank exchanged.</summary>
@@ -97,7 +101,7 @@ public sealed class ShardedOptimizer
         }
         Local = new Optimizer(transformation, Shard, Options.Optimizer);
         _hooks = new Hooks(this);
-        Local.Collective = _hooks;
+        if (Options.ExchangeReductions) Local.Collective = _hooks;
         _shardGradients = new GradientSet(Shard);
         _presence = new byte[n];
         _allPresence = new byte[n * communicator.Size];

@@ -106,6 +106,14 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             MpiNative.Check(_mpi.ReduceScatterBlock(s, r, receive.Length, _mpi.Double, _mpi.OpSum, _mpi.CommWorld), "MPI_Reduce_scatter_block");
     }
 
+    /// <summary>MPI's own <c>MPI_Allreduce</c> of doubles with <c>MPI_SUM</c> (a negative control, as <see cref="ReduceScatterBlock"/>).</summary>
+    internal void AllReduceSum(ReadOnlySpan<double> send, Span<double> receive)
+    {
+        fixed (double* s = send)
+        fixed (double* r = receive)
+            MpiNative.Check(_mpi.Allreduce(s, r, send.Length, _mpi.Double, _mpi.OpSum, _mpi.CommWorld), "MPI_Allreduce");
+    }
+
     /// <summary>Ends the job of every rank with <paramref name="code"/> (after an error on one rank that the others cannot know of).</summary>
     /// <param name="code">The exit code.</param>
     public void Abort(int code) => _mpi.Abort(_mpi.CommWorld, code);
