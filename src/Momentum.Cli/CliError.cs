@@ -46,7 +46,7 @@ internal static class CliError
         UsageException or SpecException or ArgumentException or InvalidDataException or FileNotFoundException
             or DirectoryNotFoundException or KeyNotFoundException or NonFiniteGradientException or NotSupportedException
             or ArithmeticException => BadInput,
-        IOException or UnauthorizedAccessException => RunFailed,
+        IOException or UnauthorizedAccessException or DllNotFoundException => RunFailed, // DllNotFound: no MPI library for --sharded
         _ => null,
     };
 

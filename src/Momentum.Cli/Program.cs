@@ -20,6 +20,7 @@ internal static class Program
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TourCommand.Create());
+        root.Subcommands.Add(ShardedBenchCommand.Create());
         return root;
     }
 

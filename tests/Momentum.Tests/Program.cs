@@ -12,6 +12,7 @@ internal static class Program
     {
         ["crash-save", string destination] => CrashSafetyTests.SaveForever(destination),
         ["resume", string directory] => ResumeInNewProcessTests.ResumeAll(directory),
+        ["mpi-checks", .. var rest] => Distributed.MpiChecks.Run(rest),
         _ => Usage(),
     };
 

@@ -5,7 +5,7 @@ using Momentum.Specs;
 namespace Momentum.Cli.Commands;
 
 /// <summary><c>momentum replay</c>: applies recorded gradients with an optimizer spec and writes the final parameters.</summary>
-internal static class ReplayCommand
+internal static partial class ReplayCommand
 {
     public static Command Create()
     {
@@ -15,13 +15,14 @@ internal static class ReplayCommand
         Option<FileInfo> output = new("--out", "-o") { Description = "Where to write the final parameters (safetensors).", Required = true };
         Option<int?> steps = new("--steps") { Description = $"Number of steps (default: the largest t in --grads plus one; at most {Replay.MaxSteps}); extra steps have no gradients." };
         Option<string> nonFinite = new("--non-finite") { Description = "What to do with NaN/Inf gradients: throw (default), skip, propagate.", DefaultValueFactory = _ => "throw" };
+        Option<bool> sharded = new("--sharded") { Description = "Shard the optimizer state over the ranks of mpirun or srun (ZeRO-1; every rank reads the inputs, rank 0 writes --out, bit-identical to a plain replay)." };
         Option<bool> json = new("--json") { Description = "Write a JSON summary (spec, steps, skipped steps, each parameter's shape and final norm, the file written) instead of the line." };
         Command command = new("replay", "Replay recorded gradients with an optimizer and write the final parameters (the parity tool).")
         {
-            optimizer, parameters, gradients, output, steps, nonFinite, json,
+            optimizer, parameters, gradients, output, steps, nonFinite, json, sharded,
         };
         command.SetAction(r => Execute(r.GetValue(optimizer)!, r.GetValue(parameters)!.FullName, r.GetValue(gradients)!.FullName,
-            r.GetValue(output)!.FullName, r.GetValue(steps), r.GetValue(nonFinite)!, Console.Out, Console.Error, r.GetValue(json)));
+            r.GetValue(output)!.FullName, r.GetValue(steps), r.GetValue(nonFinite)!, Console.Out, Console.Error, r.GetValue(json), r.GetValue(sharded)));
         return command;
     }
 
@@ -36,7 +37,7 @@ internal static class ReplayCommand
     /// <paramref name="error"/>. The result is one line on <paramref name="output"/>, or a JSON <see cref="Summary"/>.
     /// </summary>
     internal static int Execute(string spec, string paramsPath, string gradsPath, string outPath, int? steps, string nonFinite,
-        TextWriter output, TextWriter error, bool json = false) => CliError.Run("replay", error, () =>
+        TextWriter output, TextWriter error, bool json = false, bool sharded = false) => CliError.Run("replay", error, () =>
     {
         var policy = nonFinite switch
         {
@@ -58,16 +59,19 @@ internal static class ReplayCommand
             recorded = [.. recorded, .. Enumerable.Repeat(none, n - recorded.Count)];
         }
         double[] initialNorms = json ? [.. set.Select(p => Norm(p.Values))] : [];
-        var optimizer = Replay.Run(transformation, set, recorded, new OptimizerOptions { NonFiniteGradients = policy });
+        using var world = sharded ? Momentum.Distributed.Communicator.FromEnvironment() : null;
+        var options = new OptimizerOptions { NonFiniteGradients = policy };
+        long skipped = world is null ? Replay.Run(transformation, set, recorded, options).SkippedSteps : RunSharded(world, transformation, set, recorded, options);
+        if (world is { Rank: > 0 }) return 0; // rank 0 writes
         Replay.WriteParameters(set, outPath, new Dictionary<string, string>
         {
             ["spec"] = spec,
             ["steps"] = recorded.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["skipped_steps"] = optimizer.SkippedSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["skipped_steps"] = skipped.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         if (json)
         {
-            CliJson.Write(output, new Summary(spec, recorded.Count, optimizer.SkippedSteps, set.ElementCount, Path.GetFullPath(outPath),
+            CliJson.Write(output, new Summary(spec, recorded.Count, skipped, set.ElementCount, Path.GetFullPath(outPath),
                 [.. set.Select((p, i) => new ParameterSummary(p.Name, p.Shape, p.Length, initialNorms[i], Norm(p.Values)))]));
         }
         else

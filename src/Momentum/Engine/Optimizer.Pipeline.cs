@@ -169,17 +169,23 @@ public sealed partial class Optimizer
     {
         _body.Mode = mode;
         WorkerPool.Shared.Run(_body, _segments.ItemCount, Options.Threads);
-        for (int s = 0; s < _segments.Count; s++)
+        bool found = false;
+        int parameter = -1, bad = -1;
+        float value = 0;
+        for (int s = 0; s < _segments.Count && !found; s++)
         {
             if (_segments.FirstBad[s] < 0) continue;
-            var plan = _plans[_segments.Parameter[s]];
-            int bad = _segments.Start[s] + _segments.FirstBad[s];
-            if (Options.NonFiniteGradients == NonFiniteGradients.Throw)
-                throw new NonFiniteGradientException(plan.Parameter.Name, bad, plan.Gradient!.Span[bad]);
-            SkippedSteps++;
-            return false;
+            found = true;
+            parameter = _segments.Parameter[s];
+            bad = _segments.Start[s] + _segments.FirstBad[s];
+            value = _plans[parameter].Gradient!.Span[bad];
         }
-        return true;
+        Collective?.ShareFirstNonFinite(ref found, ref parameter, ref bad, ref value);
+        if (!found) return true;
+        if (Options.NonFiniteGradients == NonFiniteGradients.Throw)
+            throw new NonFiniteGradientException(Parameters[parameter].Name, bad, value);
+        SkippedSteps++;
+        return false;
     }
 
     /// <param name="inlinePrepare">Mark the single segment of each small specialized parameter for the fused pass to begin
@@ -412,13 +418,17 @@ public sealed partial class Optimizer
     {
         Array.Clear(_groupTotals);
         for (int a = 0; a < _activeCount; a++) _plans[_active[a]].ReductionTotal = 0;
-        for (int s = 0; s < _segments.Count; s++)
+        if (Collective is not null) FoldReductionsAcrossRanks(round);
+        else
         {
-            var plan = _plans[_segments.Parameter[s]];
-            if (round >= plan.RunStarts.Length || plan.Stages[plan.RunStarts[round]].Transform is not ReducingTransformation) continue;
-            int group = plan.RoundGroup[round];
-            if (group >= 0) _groupTotals[group] += _segments.Partial[s];
-            else plan.ReductionTotal += _segments.Partial[s];
+            for (int s = 0; s < _segments.Count; s++)
+            {
+                var plan = _plans[_segments.Parameter[s]];
+                if (round >= plan.RunStarts.Length || plan.Stages[plan.RunStarts[round]].Transform is not ReducingTransformation) continue;
+                int group = plan.RoundGroup[round];
+                if (group >= 0) _groupTotals[group] += _segments.Partial[s];
+                else plan.ReductionTotal += _segments.Partial[s];
+            }
         }
         for (int a = 0; a < _activeCount; a++)
         {

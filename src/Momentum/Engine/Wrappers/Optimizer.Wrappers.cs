@@ -308,6 +308,7 @@ public sealed partial class Optimizer : IWrapperHost
         body.Wrapper = wrapper;
         body.Phase = phase;
         WorkerPool.Shared.Run(body, _segments.ItemCount, Options.Threads);
+        if (Collective is not null) return FoldWrapperSumAcrossRanks();
         double total = 0;
         for (int s = 0; s < _segments.Count; s++) total += _segments.Partial[s];
         return total;

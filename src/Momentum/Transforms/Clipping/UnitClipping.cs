@@ -46,7 +46,7 @@ public static partial class Transforms
 }
 
 /// <summary>See <see cref="Transforms.ClipByBlockRms"/>.</summary>
-internal sealed class ClipByBlockRmsTransformation(double threshold) : ReducingTransformation
+internal sealed class ClipByBlockRmsTransformation(double threshold) : ReducingTransformation, IWholeTensorStage
 {
     public override string Name => "clip_by_block_rms";
 

@@ -152,7 +152,7 @@ internal sealed class ScaleByMuonTransformation((double A, double B, double C)[]
 }
 
 /// <summary>See <see cref="Transforms.ScaleByShape"/>.</summary>
-internal sealed class ScaleByShapeTransformation(double? consistentRms) : ElementwiseTransformation
+internal sealed class ScaleByShapeTransformation(double? consistentRms) : ElementwiseTransformation, IWholeTensorStage
 {
     public override string Name => "scale_by_shape";
 

@@ -24,7 +24,7 @@ public static partial class Transforms
     }
 }
 
-internal sealed class AddNoiseTransformation(double eta, double gamma, long seed) : OptaxElementwise("add_noise")
+internal sealed class AddNoiseTransformation(double eta, double gamma, long seed) : OptaxElementwise("add_noise"), IWholeTensorStage
 {
     protected override void Prepare(OptaxState s, in StepInfo step) => s.S0 = (float)Math.Sqrt(eta / Math.Pow(s.Count, gamma));
 

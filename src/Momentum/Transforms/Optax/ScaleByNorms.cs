@@ -102,7 +102,7 @@ internal abstract class ScaleByStepFactor : ReducingTransformation
     }
 }
 
-internal sealed class ScaleByTrustRatioTransformation(double minNorm, double trustCoefficient, double eps) : ScaleByStepFactor, IParameterSquaresReduction
+internal sealed class ScaleByTrustRatioTransformation(double minNorm, double trustCoefficient, double eps) : ScaleByStepFactor, IParameterSquaresReduction, IWholeTensorStage
 {
     public override string Name => "scale_by_trust_ratio";
 
@@ -120,7 +120,7 @@ internal sealed class ScaleByTrustRatioTransformation(double minNorm, double tru
     }
 }
 
-internal sealed class ScaleByParamBlockTransformation(double minScale, bool rms) : ElementwiseTransformation
+internal sealed class ScaleByParamBlockTransformation(double minScale, bool rms) : ElementwiseTransformation, IWholeTensorStage
 {
     public override string Name => rms ? "scale_by_param_block_rms" : "scale_by_param_block_norm";
 
