@@ -114,13 +114,7 @@ public sealed class SlotEditTests
     [Fact]
     public void Relocate_DestinationsTakeSourceValuesAndKeepTheirState_SourcesAreReset()
     {
-        var set = new ParameterSet();
-        var p = set.Add("x", [4, 2], [.. Enumerable.Range(1, 8).Select(i => (float)i)]);
-        var optimizer = new Optimizer(Optimizers.Sgd(new SgdOptions { LearningRate = Lr, Momentum = 0.9 }), set);
-        var grads = new GradientSet(set);
-        grads.Set(p, [.. Enumerable.Range(1, 8).Select(i => (float)i)]);
-        optimizer.Step(grads);
-        var trace = StateOf<TraceState>(optimizer, p).Trace;
+        var (optimizer, p, grads, trace) = SgdMomentumAfterOneStep(Lr);
         float[] v = p.Values.ToArray(), b = trace.Span.ToArray(), g = grads.Get(p).ToArray();
 
         // Dead rows 0 and 3 both take live row 2 (sampled twice); row 1 is untouched.
