@@ -341,9 +341,9 @@ internal static class GaussianExperiment
         var result = new ExperimentResult("gaussians", "3. Gaussian image fitting with refine: momentum through split, clone and prune");
         result.Description = "An image is fitted with 2-D Gaussians by Adam (one learning rate per parameter tensor). Every R steps a refine prunes faint Gaussians and " +
             "grows the ones with the largest accumulated positional gradient (split if large, clone if small), as 3D Gaussian splatting does. " +
-            "The arms differ only in what happens to Adam's state at a refine: (A) a fresh optimizer (moments and step reset, as Image-GS does), " +
-            "(B) all moments zeroed but the step kept, (C) row surgery: surviving rows keep their moments and new rows start at zero with the global step " +
-            "(graphdeco, gsplat, Brush), (D) like C with a step count per row. In the replay, arm C's refine decisions are recorded and replayed in every arm, " +
+            "The arms differ only in what happens to Adam's state at a refine: (A) a fresh optimizer (moments and step reset, as Brush before Dec 2024 and Image-GS do), " +
+            "(B) all moments zeroed but the step kept (a control), (C) row surgery: surviving rows keep their moments and new rows start at zero with the global step " +
+            "(graphdeco, gsplat), (D) like C with a step count per row (no shipped trainer). Brush today zeroes both halves of a split (parent and child) with a per-tensor count; no arm here is that. In the replay, arm C's refine decisions are recorded and replayed in every arm, " +
             "so all arms have the same rows at every step and only optimizer state differs.";
         result.Setting("image", s.ImagePath is null ? $"embedded procedural {image.Width}×{image.Height} RGB (gradient, rings, hard-edged square, checker strip, bar)" : $"{s.ImagePath} ({image.Width}×{image.Height})");
         result.Setting("model", "per Gaussian: position (px), log-scale ×2, rotation, RGB colour, opacity logit; image = Σ sigmoid(a)·c·exp(−q/2) (un-normalized sum), evaluated inside the 3σ box/ellipse");

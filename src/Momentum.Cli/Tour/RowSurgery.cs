@@ -9,7 +9,7 @@ internal enum RefineArm
     /// <summary>B: every moment zeroed, the step counts kept (<see cref="ResetMode.KeepStep"/>).</summary>
     ZeroMomentsKeepStep,
 
-    /// <summary>C: row surgery: surviving rows keep their moments, new rows start at zero with the tensor's step.</summary>
+    /// <summary>C: row surgery: surviving rows keep their moments, new rows start at zero with the tensor's step (graphdeco, gsplat).</summary>
     Surgery,
 
     /// <summary>D: row surgery with Adam's <c>step_count='per_row'</c>: new rows start at zero with their own step 0.</summary>

@@ -85,6 +85,21 @@ public abstract class TransformState
         return buffer;
     }
 
+    /// <summary>
+    /// Adds a per-row tensor with one float per parameter row (a per-row statistic such as a row-mean second moment),
+    /// every element set to <paramref name="initial"/>. It follows row operations like any per-row tensor.
+    /// </summary>
+    /// <param name="slot">The slot name, e.g. <c>nu_row</c>.</param>
+    /// <param name="initial">The initial value (also of rows appended later with fresh state).</param>
+    /// <returns>The tensor's storage (row length 1).</returns>
+    protected RowBuffer AddRowTensor(string slot, float initial = 0f)
+    {
+        var buffer = new RowBuffer(Parameter.Rows, 1, Parameter.Storage.Capacity == int.MaxValue ? 0 : Parameter.Storage.Capacity);
+        if (initial != 0f) buffer.Fill(initial);
+        _tensors.Add(new StateTensor(slot, buffer, initial, perRow: true));
+        return buffer;
+    }
+
     /// <summary>Registers a scalar (a counter or running product) under a slot name, for checkpoints.</summary>
     /// <param name="slot">The slot name, e.g. <c>count</c>.</param>
     /// <param name="get">Reads the value.</param>

@@ -48,7 +48,7 @@ public enum ResetMode
 public sealed class RowPlan
 {
     private List<int> _value;
-    private List<int> _state;
+    private List<RowState> _state;
     private List<int> _origin;
 
     /// <summary>Starts a plan for parameters that have <paramref name="rows"/> rows.</summary>
@@ -61,7 +61,7 @@ public sealed class RowPlan
         RowsBefore = rows;
         Label = label;
         _value = [.. Enumerable.Range(0, rows)];
-        _state = [.. _value];
+        _state = [.. _value.Select(r => new RowState(r, null))];
         _origin = [.. _value];
     }
 
@@ -81,7 +81,7 @@ public sealed class RowPlan
         {
             if (Rows != RowsBefore) return false;
             for (int r = 0; r < Rows; r++)
-                if (_value[r] != r || _state[r] != r || _origin[r] != r) return false;
+                if (_value[r] != r || _state[r] != new RowState(r, null) || _origin[r] != r) return false;
             return true;
         }
     }
@@ -123,7 +123,7 @@ public sealed class RowPlan
         for (int i = 0; i < count; i++)
         {
             _value.Add(-1);
-            _state.Add(-1);
+            _state.Add(RowState.Fresh);
             _origin.Add(-1);
         }
         return this;
@@ -141,7 +141,7 @@ public sealed class RowPlan
         foreach (int r in from)
         {
             _value.Add(_value[r]);
-            _state.Add(init == RowInit.Copy ? _state[r] : -1);
+            _state.Add(init == RowInit.Copy ? _state[r] : RowState.Fresh);
             _origin.Add(-1);
         }
         return this;
@@ -154,13 +154,14 @@ public sealed class RowPlan
     public RowPlan ResetRows(ReadOnlySpan<int> rows)
     {
         CheckRange(rows, nameof(rows), nameof(ResetRows));
-        foreach (int r in rows) _state[r] = -1;
+        foreach (int r in rows) _state[r] = RowState.Fresh;
         return this;
     }
 
     /// <summary>
-    /// Overwrites row <c>destinations[i]</c> with row <c>sources[i]</c> (relocation, as in 3DGS-MCMC): values are
-    /// copied, state is fresh or copied. Every source is read before any destination is written.
+    /// Overwrites row <c>destinations[i]</c> with row <c>sources[i]</c>: values are copied, the destinations' state is
+    /// fresh or a copy of the source's, and the sources' state is kept. Every source is read before any destination is
+    /// written. (MCMC relocation, which resets the sources' state instead, is <see cref="Relocate"/>.)
     /// </summary>
     /// <param name="destinations">The rows to overwrite, each in range and at most once.</param>
     /// <param name="sources">The rows to copy from, one per destination; repeats allowed.</param>
@@ -178,11 +179,11 @@ public sealed class RowPlan
         CheckInit(init, nameof(init));
         int n = destinations.Length;
         var value = new int[n];
-        var state = new int[n];
+        var state = new RowState[n];
         for (int i = 0; i < n; i++)
         {
             value[i] = _value[sources[i]];
-            state[i] = init == RowInit.Copy ? _state[sources[i]] : -1;
+            state[i] = init == RowInit.Copy ? _state[sources[i]] : RowState.Fresh;
         }
         for (int i = 0; i < n; i++)
         {
@@ -191,6 +192,94 @@ public sealed class RowPlan
             _origin[destinations[i]] = -1;
         }
         return this;
+    }
+
+    /// <summary>
+    /// MCMC relocation (gsplat's <c>relocate</c>, 3dgs-mcmc's <c>relocate_gs</c>): row <c>destinations[i]</c> (a dead
+    /// Gaussian) takes the values of row <c>sources[i]</c> (a sampled live one) and keeps its own state; every source's
+    /// state is reset to fresh (moments 0, per-row step count 0). Every source is read before any destination is
+    /// written. Adjust the sources' values (opacity, scale) before applying the plan to copy the adjusted values, as
+    /// gsplat does, or write both afterwards.
+    /// </summary>
+    /// <param name="destinations">The rows to overwrite, each in range, at most once and not among the sources.</param>
+    /// <param name="sources">The rows to copy from, one per destination; repeats allowed.</param>
+    /// <returns>This plan.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A row is out of range.</exception>
+    /// <exception cref="ArgumentException">The lengths differ, a destination is listed twice or is also a source.</exception>
+    public RowPlan Relocate(ReadOnlySpan<int> destinations, ReadOnlySpan<int> sources)
+    {
+        if (destinations.Length != sources.Length)
+            ThrowHelper.ThrowArgument(nameof(sources), $"Relocate of {Describe()} has {destinations.Length} destinations but {sources.Length} sources.");
+        CheckRange(destinations, nameof(destinations), nameof(Relocate));
+        CheckRange(sources, nameof(sources), nameof(Relocate));
+        CheckUnique(destinations, nameof(destinations), nameof(Relocate));
+        var isDestination = new bool[Rows];
+        foreach (int d in destinations) isDestination[d] = true;
+        foreach (int r in sources)
+            if (isDestination[r]) ThrowHelper.ThrowArgument(nameof(sources), $"Row {r} is both a destination and a source in Relocate of {Describe()}.");
+        var value = new int[sources.Length];
+        for (int i = 0; i < sources.Length; i++) value[i] = _value[sources[i]];
+        for (int i = 0; i < destinations.Length; i++)
+        {
+            _value[destinations[i]] = value[i];
+            _origin[destinations[i]] = -1;
+        }
+        foreach (int r in sources) _state[r] = RowState.Fresh;
+        return this;
+    }
+
+    /// <summary>
+    /// MCMC growth (gsplat's <c>sample_add</c>): appends one row per entry of <paramref name="sources"/> with that row's
+    /// values and fresh state; the sources keep their state. The same as <c>Append(sources, RowInit.Fresh)</c>.
+    /// </summary>
+    /// <param name="sources">The sampled rows, each in range; repeats allowed.</param>
+    /// <returns>This plan.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A row is out of range.</exception>
+    public RowPlan SampleAdd(ReadOnlySpan<int> sources) => Append(sources, RowInit.Fresh);
+
+    /// <summary>
+    /// Sets state slot <paramref name="slot"/> of <paramref name="rows"/> back to its initial value (0 for moments),
+    /// leaving the other slots as they are: e.g. new rows copy the parent's state but zero <c>mu</c> (keep v, zero m).
+    /// </summary>
+    /// <param name="rows">The rows, each in [0, <see cref="Rows"/>); repeats allowed.</param>
+    /// <param name="slot">A per-row state slot: its name (<c>mu</c>, <c>nu</c>) or PyTorch's (<c>exp_avg</c>,
+    /// <c>exp_avg_sq</c>, <c>max_exp_avg_sq</c>); it applies to every stage with that slot.</param>
+    /// <returns>This plan.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A row is out of range.</exception>
+    /// <exception cref="ArgumentException">The slot name is empty or <c>step</c> (use <see cref="SetStepCount"/>).</exception>
+    /// <remarks>Edits follow the row's state through later operations of the plan and apply after the state is moved; a
+    /// slot that no parameter of the group has is refused when the plan is applied.</remarks>
+    public RowPlan ResetSlot(ReadOnlySpan<int> rows, string slot) => AddEdit(rows, slot, SlotEditKind.Reset, 0f, nameof(ResetSlot));
+
+    /// <summary>Multiplies state slot <paramref name="slot"/> of <paramref name="rows"/> by <paramref name="factor"/>
+    /// (e.g. halve the first moment of both halves of a split); the other slots are kept.</summary>
+    /// <param name="rows">The rows, each in [0, <see cref="Rows"/>); repeats allowed.</param>
+    /// <param name="slot">A per-row state slot, as for <see cref="ResetSlot"/>.</param>
+    /// <param name="factor">A finite factor.</param>
+    /// <returns>This plan.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A row is out of range, or the factor is not finite.</exception>
+    /// <exception cref="ArgumentException">The slot name is empty or <c>step</c>.</exception>
+    public RowPlan ScaleSlot(ReadOnlySpan<int> rows, string slot, float factor)
+    {
+        ThrowHelper.ThrowIfNotFinite(factor);
+        return AddEdit(rows, slot, SlotEditKind.Scale, factor, nameof(ScaleSlot));
+    }
+
+    /// <summary>
+    /// Sets the per-row step count (<see cref="StepCounting.PerRow"/>) of <paramref name="rows"/> to
+    /// <paramref name="count"/>, leaving their moments: 0 resets only the counts of those rows. Per-tensor counts are
+    /// not per row and are not changed.
+    /// </summary>
+    /// <param name="rows">The rows, each in [0, <see cref="Rows"/>); repeats allowed.</param>
+    /// <param name="count">The count, in [0, 2²⁴] (a per-row count is a float, exact up to 2²⁴).</param>
+    /// <returns>This plan.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A row or the count is out of range.</exception>
+    /// <remarks>Applying the plan to a group none of whose states has a per-row count is refused.</remarks>
+    public RowPlan SetStepCount(ReadOnlySpan<int> rows, long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1L << 24);
+        return AddEdit(rows, StateSlots.Step, SlotEditKind.Set, count, nameof(SetStepCount));
     }
 
     /// <summary>
@@ -212,14 +301,14 @@ public sealed class RowPlan
         if (!Enum.IsDefined(state)) ThrowHelper.ThrowArgument(nameof(state), $"Unknown split state {state}.");
         foreach (int p in parents)
         {
-            int parentState = _state[p];
+            var parentState = _state[p];
             for (int c = 1; c < children; c++)
             {
                 _value.Add(_value[p]);
-                _state.Add(state == SplitState.CopyParent ? parentState : -1);
+                _state.Add(state == SplitState.CopyParent ? parentState : RowState.Fresh);
                 _origin.Add(-1);
             }
-            if (state == SplitState.AllFresh) _state[p] = -1;
+            if (state == SplitState.AllFresh) _state[p] = RowState.Fresh;
         }
         return this;
     }
@@ -228,17 +317,39 @@ public sealed class RowPlan
     internal int[] ValueSources() => [.. _value];
 
     /// <summary>For each row after the plan: the old row its state comes from, or −1 for fresh.</summary>
-    internal int[] StateSources() => [.. _state];
+    internal int[] StateSources() => [.. _state.Select(s => s.Source)];
+
+    /// <summary>For each row after the plan: the slot edits applied to its state after it is moved, in order (null for none).</summary>
+    internal SlotEdit[]?[] StateEdits() => [.. _state.Select(s => s.Edits)];
+
+    /// <summary>Whether any row has slot edits.</summary>
+    internal bool HasEdits => _state.Exists(s => s.Edits is not null);
 
     /// <summary>For each row after the plan: the old row it still is (a gradient follows it), or −1 for a new row.</summary>
     internal int[] Origins() => [.. _origin];
+
+    private RowPlan AddEdit(ReadOnlySpan<int> rows, string slot, SlotEditKind kind, float value, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        if (slot.Length == 0) ThrowHelper.ThrowArgument(nameof(slot), $"An empty slot name in {operation} of {Describe()}.");
+        if (kind != SlotEditKind.Set && slot == StateSlots.Step)
+            ThrowHelper.ThrowArgument(nameof(slot), $"{operation} of {Describe()} cannot edit the step count; use SetStepCount.");
+        CheckRange(rows, nameof(rows), operation);
+        var edit = new SlotEdit(slot, kind, value);
+        foreach (int r in rows)
+        {
+            var old = _state[r];
+            _state[r] = old with { Edits = old.Edits is null ? [edit] : [.. old.Edits, edit] };
+        }
+        return this;
+    }
 
     private RowPlan GatherCore(ReadOnlySpan<int> rows, string operation)
     {
         CheckRange(rows, nameof(rows), operation);
         CheckUnique(rows, nameof(rows), operation);
         var value = new List<int>(rows.Length);
-        var state = new List<int>(rows.Length);
+        var state = new List<RowState>(rows.Length);
         var origin = new List<int>(rows.Length);
         foreach (int r in rows)
         {
@@ -277,3 +388,25 @@ public sealed class RowPlan
 
     private string Describe() => Label is null ? "the row plan" : $"'{Label}'";
 }
+
+/// <summary>Where a row's state comes from after a plan: an old row (−1: fresh), and the slot edits applied after it moved.</summary>
+internal readonly record struct RowState(int Source, SlotEdit[]? Edits)
+{
+    public static RowState Fresh => new(-1, null);
+}
+
+/// <summary>What a slot edit does to its slot's elements of one row.</summary>
+internal enum SlotEditKind
+{
+    /// <summary>Back to the slot's initial value.</summary>
+    Reset,
+
+    /// <summary>Multiplied by the value.</summary>
+    Scale,
+
+    /// <summary>Set to the value.</summary>
+    Set,
+}
+
+/// <summary>One edit of one state slot of a row (see <see cref="RowPlan.ResetSlot"/>).</summary>
+internal sealed record SlotEdit(string Slot, SlotEditKind Kind, float Value);

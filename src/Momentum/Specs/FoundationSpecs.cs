@@ -17,6 +17,8 @@ internal static class FoundationSpecs
         r.Register("scale_by_adam", "scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0, nesterov=false, step_count='per_tensor')", "scale_by_adam(b1=0.8, b2=0.99, eps=1e-6, eps_root=1e-8, nesterov=true)", a => Transforms.ScaleByAdam(
             a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-8), a.Number("eps_root", 0), nesterov: a.Bool("nesterov", false),
             stepCounting: StepCounts.FromSpec(a)));
+        r.Register("scale_by_adam_row_mean", "scale_by_adam_row_mean(b1=0.9, b2=0.999, eps=1e-8): Adam with one second moment per row (row mean of g², Adam-mini style)", "scale_by_adam_row_mean(b1=0.8, b2=0.99, eps=1e-6)", a =>
+            Transforms.ScaleByAdamRowMean(a.Number("b1", 0.9), a.Number("b2", 0.999), a.Number("eps", 1e-8)));
         r.Register("add_decayed_weights", "add_decayed_weights(weight_decay=0): u += weight_decay * params", "add_decayed_weights(weight_decay=0.1)", a =>
             Transforms.AddDecayedWeights(a.Schedule("weight_decay", 0)));
         r.Register("trace", "trace(decay, nesterov=false, dampening=0, step_count='per_tensor'): momentum", "trace(decay=0.8, nesterov=true)", a =>

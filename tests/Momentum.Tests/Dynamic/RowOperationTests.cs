@@ -163,13 +163,7 @@ public class RowOperationTests
     [Fact]
     public void Overwrite_RelocatesValues_StateFreshOrCopied()
     {
-        var set = new ParameterSet();
-        var p = set.Add("x", [4, 2], [.. Enumerable.Range(1, 8).Select(i => (float)i)]);
-        var optimizer = new Optimizer(Optimizers.Sgd(new SgdOptions { LearningRate = Lr, Momentum = 0.9 }), set);
-        var grads = new GradientSet(set);
-        grads.Set(p, [.. Enumerable.Range(1, 8).Select(i => (float)i)]);
-        optimizer.Step(grads);
-        var trace = StateOf<TraceState>(optimizer, p).Trace;
+        var (optimizer, p, _, trace) = SgdMomentumAfterOneStep(Lr);
         float[] values = p.Values.ToArray(), b = trace.Span.ToArray();
         // Rows 0 and 3 swap simultaneously (fresh state); then row 1 takes row 2's values and state; row 2 stays.
         optimizer.ApplyRowPlan(new RowPlan(4).Overwrite([0, 3], [3, 0]).Overwrite([1], [2], RowInit.Copy), p);

@@ -83,6 +83,7 @@ public class SpecDefaultsTests
     private static readonly Dictionary<string, Func<GradientTransformation>> s_blocks = new(StringComparer.Ordinal)
     {
         ["scale_by_adam"] = () => Transforms.ScaleByAdam(),
+        ["scale_by_adam_row_mean"] = () => Transforms.ScaleByAdamRowMean(),
         ["scale_by_adam_bf16"] = () => Transforms.ScaleByAdamBFloat16State(),
         ["scale_by_factored_rms"] = () => Transforms.ScaleByFactoredRms(),
         ["scale_by_belief"] = () => Transforms.ScaleByBelief(),

@@ -56,6 +56,8 @@ public sealed partial class Optimizer
             CheckRowState(p, forRowOperation: true);
         }
         if (plan.IsIdentity) return;
+        var edits = plan.HasEdits ? plan.StateEdits() : null;
+        if (edits is not null) CheckEditedSlots(plan, edits, group);
 
         var values = plan.ValueSources();
         var states = plan.StateSources();
@@ -66,12 +68,114 @@ public sealed partial class Optimizer
             Remap(p.Storage, values, 0f);
             var rowPlan = _plans[p.Index];
             foreach (var (_, _, state) in RowStates(p.Index))
-                foreach (var t in state.Tensors) Remap(t.Buffer, states, t.Initial);
+                foreach (var t in state.Tensors)
+                {
+                    Remap(t.Buffer, states, t.Initial);
+                    if (edits is not null) ApplyEdits(t, edits);
+                }
             if (_statistics.TryGetValue(p, out var stats))
                 foreach (var (_, buffer, initial) in stats) Remap(buffer, states, initial);
             rowPlan.Updates?.Resize(p.Rows);
             if (gradient is not null) Remap(gradient, origins, 0f);
         }
+    }
+
+    /// <summary>Refuses a plan whose slot edits name a slot that no state of the group has (a typo would change nothing).</summary>
+    private void CheckEditedSlots(RowPlan plan, SlotEdit[]?[] edits, ReadOnlySpan<Parameter> group)
+    {
+        var slots = new HashSet<string>(edits.Where(e => e is not null).SelectMany(e => e!).Select(e => e.Slot), StringComparer.Ordinal);
+        var tensors = new List<StateTensor>();
+        foreach (var p in group)
+            foreach (var (_, _, state) in RowStates(p.Index)) tensors.AddRange(state.Tensors);
+        if (tensors.Count == 0) return; // no state yet: every row starts fresh anyway
+        foreach (string slot in slots)
+            if (!tensors.Exists(t => t.PerRow && StateSlots.Matches(t, slot)))
+                ThrowHelper.ThrowArgument(nameof(plan), slot == StateSlots.Step
+                    ? $"The row plan{LabelOf(plan)} sets per-row step counts, but no state of its parameters counts steps per row."
+                    : $"The row plan{LabelOf(plan)} edits slot '{slot}', which no per-row state of its parameters has (slots: {string.Join(", ", tensors.Where(t => t.PerRow).Select(t => t.Slot).Distinct())}).");
+    }
+
+    /// <summary>Applies the rows' slot edits to one state tensor, after it was remapped.</summary>
+    private static void ApplyEdits(StateTensor tensor, SlotEdit[]?[] edits)
+    {
+        if (!tensor.PerRow) return;
+        int rowLength = tensor.Buffer.RowLength;
+        var data = tensor.Buffer.Span;
+        for (int r = 0; r < edits.Length; r++)
+        {
+            if (edits[r] is not { } rowEdits) continue;
+            var row = data.Slice(r * rowLength, rowLength);
+            foreach (var e in rowEdits)
+            {
+                if (!StateSlots.Matches(tensor, e.Slot)) continue;
+                switch (e.Kind)
+                {
+                    case SlotEditKind.Reset: row.Fill(tensor.Initial); break;
+                    case SlotEditKind.Set: row.Fill(e.Value); break;
+                    default: foreach (ref float x in row) x *= e.Value; break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The state tensor <paramref name="slot"/> of <paramref name="parameter"/>, to read or write in place (moments
+    /// are row-major in the parameter's shape): its own name (<c>mu</c>, <c>nu</c>, <c>row_count</c>) or PyTorch's
+    /// (<c>exp_avg</c>, <c>exp_avg_sq</c>, <c>max_exp_avg_sq</c>; <c>step</c> is the per-row count).
+    /// </summary>
+    /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
+    /// <param name="slot">The slot name.</param>
+    /// <param name="path">The stage path (see <see cref="StagesOf"/>), needed only when several stages have the slot.</param>
+    /// <returns>The storage the optimizer steps with; writes take effect at the next step.</returns>
+    /// <exception cref="KeyNotFoundException">The parameter has no state yet (no step took its gradient), or no stage has the slot.</exception>
+    /// <exception cref="ArgumentException">Several stages have the slot and no path was given.</exception>
+    public RowBuffer StateSlot(Parameter parameter, string slot, string? path = null)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        var found = FindSlot(parameter, slot, path, (state, name) => state.Tensors.FirstOrDefault(t => StateSlots.Matches(t, name)));
+        return found.Buffer;
+    }
+
+    /// <summary>The per-tensor step count (<c>count</c>, PyTorch's <c>step</c>) of the stage of <paramref name="parameter"/> that keeps one.</summary>
+    /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
+    /// <param name="path">The stage path, needed only when several stages keep a count.</param>
+    /// <exception cref="KeyNotFoundException">The parameter has no state yet, or no stage keeps a count.</exception>
+    /// <exception cref="ArgumentException">Several stages keep a count and no path was given.</exception>
+    public long GetStepCount(Parameter parameter, string? path = null) => (long)FindCount(parameter, path).Get();
+
+    /// <summary>Sets the per-tensor step count of the stage of <paramref name="parameter"/> that keeps one; the next step
+    /// takes count + 1 (its bias correction follows). The optimizer's own <see cref="StepCount"/> is not changed.</summary>
+    /// <param name="parameter">A parameter of <see cref="Parameters"/>.</param>
+    /// <param name="count">The count; ≥ 0.</param>
+    /// <param name="path">The stage path, needed only when several stages keep a count.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The count is negative.</exception>
+    /// <exception cref="KeyNotFoundException">The parameter has no state yet, or no stage keeps a count.</exception>
+    /// <exception cref="ArgumentException">Several stages keep a count and no path was given.</exception>
+    public void SetStepCount(Parameter parameter, long count, string? path = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        FindCount(parameter, path).Set(count);
+    }
+
+    private StateScalar FindCount(Parameter parameter, string? path) =>
+        FindSlot(parameter, StateSlots.Step, path, (state, name) => state.Scalars.FirstOrDefault(s => StateSlots.Matches(s, name)));
+
+    private TFound FindSlot<TFound>(Parameter parameter, string slot, string? path, Func<TransformState, string, TFound?> find)
+        where TFound : class
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        Parameters.CheckOwns(parameter, nameof(parameter));
+        SyncPlans();
+        var hits = new List<(string Path, TFound Found)>();
+        foreach (var (_, statePath, state) in RowStates(parameter.Index))
+            if ((path is null || statePath == path) && find(state, slot) is { } found) hits.Add((statePath, found));
+        if (hits.Count == 0)
+            throw new KeyNotFoundException(_plans[parameter.Index].States is null
+                ? $"Parameter '{parameter.Name}' has no optimizer state yet; its first gradient creates it."
+                : $"No stage{(path is null ? "" : $" at '{path}'")} of parameter '{parameter.Name}' has state slot '{slot}'.");
+        if (hits.Count > 1)
+            ThrowHelper.ThrowArgument(nameof(path), $"Stages {string.Join(", ", hits.Select(h => $"'{h.Path}'"))} of parameter '{parameter.Name}' all have slot '{slot}'; pass a path.");
+        return hits[0].Found;
     }
 
     /// <summary>Resets the state of every parameter.</summary>
@@ -377,6 +481,22 @@ public sealed partial class Optimizer
         /// <param name="init">Fresh or copied state.</param>
         public void Overwrite(ReadOnlySpan<int> destinations, ReadOnlySpan<int> sources, RowInit init = RowInit.Fresh) =>
             _optimizer.ApplyRowPlan(NewPlan().Overwrite(destinations, sources, init), Parameter);
+
+        /// <summary>MCMC relocation of <paramref name="sources"/> into <paramref name="destinations"/> (see <see cref="RowPlan.Relocate"/>).</summary>
+        /// <param name="destinations">The rows to overwrite (they keep their state).</param>
+        /// <param name="sources">The rows to copy (their state is reset).</param>
+        public void Relocate(ReadOnlySpan<int> destinations, ReadOnlySpan<int> sources) =>
+            _optimizer.ApplyRowPlan(NewPlan().Relocate(destinations, sources), Parameter);
+
+        /// <summary>Sets slot <paramref name="slot"/> of <paramref name="rows"/> to its initial value (see <see cref="RowPlan.ResetSlot"/>).</summary>
+        /// <param name="rows">The rows.</param>
+        /// <param name="slot">The state slot, e.g. <c>mu</c> or <c>exp_avg</c>.</param>
+        public void ResetSlot(ReadOnlySpan<int> rows, string slot) => _optimizer.ApplyRowPlan(NewPlan().ResetSlot(rows, slot), Parameter);
+
+        /// <summary>Sets the per-row step count of <paramref name="rows"/> (see <see cref="RowPlan.SetStepCount"/>).</summary>
+        /// <param name="rows">The rows.</param>
+        /// <param name="count">The count, in [0, 2²⁴].</param>
+        public void SetStepCount(ReadOnlySpan<int> rows, long count) => _optimizer.ApplyRowPlan(NewPlan().SetStepCount(rows, count), Parameter);
 
         /// <summary>Splits each parent into <paramref name="children"/> rows (see <see cref="RowPlan.Split"/>).</summary>
         /// <param name="parents">The rows to split.</param>
