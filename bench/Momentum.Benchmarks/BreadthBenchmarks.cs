@@ -57,7 +57,8 @@ public class Perf_Breadth
         {
             yield return name;
             var set = new ParameterSet();
-            var p = set.Add("w", [Side, Side]);
+            var p = set.Add("embed.weight", [Side, Side]);
+            set.Add("head.bias", 64);
             if (new Optimizer(registry.Create(registry.Example(name)), set).StagesOf(p).Any(s => s.Transformation is TensorTransformation))
                 yield return name + MatrixSuffix;
         }
@@ -71,9 +72,12 @@ public class Perf_Breadth
     {
         bool matrix = Case.EndsWith(MatrixSuffix, StringComparison.Ordinal);
         string name = matrix ? Case[..^MatrixSuffix.Length] : Case;
+        // A group glob must match a parameter, and the registry's examples with groups name '*.bias' and 'embed.*': the
+        // case's tensor is 'embed.weight', joined by a 64-element 'head.bias' (a negligible share of the traffic).
         var set = new ParameterSet();
-        if (matrix) set.Add("w", [Side, Side]);
-        else set.Add("w", Length);
+        if (matrix) set.Add("embed.weight", [Side, Side]);
+        else set.Add("embed.weight", Length);
+        set.Add("head.bias", 64);
         (_optimizer, _gradients) = Seeded.Stepped(SpecRegistry.Default.Create(SpecRegistry.Default.Example(name)), set);
     }
 

@@ -134,8 +134,13 @@ internal static partial class BenchCommand
     private static (Optimizer Optimizer, GradientSet Gradients, Parameter First) Setup(BenchCase c, BenchSettings s)
     {
         var set = new ParameterSet();
-        var parameters = new Parameter[c.Tensors];
-        for (int i = 0; i < c.Tensors; i++) parameters[i] = c.Shape is { } shape ? set.Add("w", shape) : set.Add(c.Tensors == 1 ? "w" : $"w{i}", c.Length);
+        // A group glob must match a parameter, and the registry's examples with groups name '*.bias' and 'embed.*': such a
+        // case's tensor is 'embed.weight', joined by a 64-element 'head.bias' (a negligible share of the traffic).
+        bool grouped = c.Tensors == 1 && c.Spec.Contains("group(", StringComparison.Ordinal);
+        var parameters = new Parameter[c.Tensors + (grouped ? 1 : 0)];
+        string single = grouped ? "embed.weight" : "w";
+        for (int i = 0; i < c.Tensors; i++) parameters[i] = c.Shape is { } shape ? set.Add(single, shape) : set.Add(c.Tensors == 1 ? single : $"w{i}", c.Length);
+        if (grouped) parameters[^1] = set.Add("head.bias", 64);
         var gradients = new GradientSet(set);
         var random = new Random(42);
         foreach (var p in parameters)

@@ -203,7 +203,8 @@ internal static partial class BenchCommand
     private static bool HasTensorStage(GradientTransformation transformation, int[] shape)
     {
         var set = new ParameterSet();
-        var p = set.Add("w", shape);
+        var p = set.Add("embed.weight", shape);
+        set.Add("head.bias", 64); // so that the examples' group globs ('*.bias', 'embed.*') match, as in the cases
         var optimizer = new Optimizer(transformation, set);
         return optimizer.StagesOf(p).Any(stage => stage.Transformation is TensorTransformation);
     }

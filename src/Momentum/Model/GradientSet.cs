@@ -118,7 +118,8 @@ public sealed class GradientSet
     /// write into (e.g. a tensor over the same memory that backward accumulates into). Its first
     /// <see cref="Parameter.Length"/> elements are the gradient; they keep their address until a row operation grows
     /// the parameter past its capacity (the parameter's <see cref="PinnedStorageChanged"/> handler is then called with
-    /// this set). Does not mark the gradient present: call <see cref="Get"/> (without clearing) for that.
+    /// this set). Does not mark the gradient present: call <see cref="GetForOverwrite"/> for that (<see cref="Get"/> zeroes
+    /// a gradient that was absent, which would discard what the other library wrote).
     /// </summary>
     /// <param name="parameter">A pinned parameter of <see cref="Parameters"/>.</param>
     /// <exception cref="InvalidOperationException">The parameter is not pinned.</exception>

@@ -47,7 +47,7 @@ public sealed class CliConventionTests : IDisposable
     [InlineData("lsit", "", "unknown command 'lsit' (did you mean list?)")]
     [InlineData("tuor", "", "unknown command 'tuor' (did you mean tour?)")]
     [InlineData("tour sadle", "tour", "unknown command 'sadle' (did you mean saddle?)")]
-    [InlineData("frobnicate", "", "unknown command 'frobnicate'; the commands are replay, list, bench, tour")]
+    [InlineData("frobnicate", "", "unknown command 'frobnicate'; the commands are replay, list, bench, tour, bench-sharded")]
     public void UnknownCommand_SaysSoAndSuggestsTheNearest(string arguments, string command, string expected)
     {
         string error = AssertBadInput(ChildProcess.Momentum(arguments.Split(' ')), command.Length == 0 ? "" : command);

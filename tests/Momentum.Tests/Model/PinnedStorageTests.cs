@@ -41,7 +41,7 @@ public class PinnedStorageTests
                 {
                     plainGradients.Set(ordinary[i], values);
                     values.CopyTo(pinnedGradients.PinnedGradient(pinned[i]), 0); // as another library writes it
-                    pinnedGradients.Get(pinned[i]);                              // then marks it present
+                    pinnedGradients.GetForOverwrite(pinned[i]);                   // then marks it present, keeping it
                 }
                 else
                 {
