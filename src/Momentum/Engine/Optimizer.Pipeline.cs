@@ -366,9 +366,7 @@ public sealed partial class Optimizer
             plan.EnsureUpdateBuffer();
         }
         if (twoPhaseRuns > 0) EnsureChunkScratch();
-        _body.RoundByRound = true;
-        RunPass(BodyMode.CopyGradients);
-        _body.RoundByRound = false;
+        RunPass(BodyMode.CopyAllGradients);
         for (int round = 0; round < rounds; round++)
         {
             _body.Round = round;

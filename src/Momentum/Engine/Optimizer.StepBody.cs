@@ -4,7 +4,7 @@ namespace Momentum;
 
 public sealed partial class Optimizer
 {
-    private enum BodyMode { Collect, CheckFinite, CheckFiniteAndReduce, ReduceGradients, Prepare, Fused, CopyGradients, Round, ReduceUpdates, ElementwiseRound, ApplyUpdates }
+    private enum BodyMode { Collect, CheckFinite, CheckFiniteAndReduce, ReduceGradients, Prepare, Fused, CopyGradients, CopyAllGradients, Round, ReduceUpdates, ElementwiseRound, ApplyUpdates }
 
     /// <summary>The per-work-item body; one instance per optimizer, so running it allocates nothing.</summary>
     private sealed class StepBody(Optimizer owner) : IParallelBody
@@ -15,7 +15,6 @@ public sealed partial class Optimizer
         public bool InlinePrepare;
         public bool Apply; // BodyMode.Round: a parameter's last round adds its updates to the parameters
         public int SquaresItems; // the first items of the pass each sum the squares of a parameter of _squaresList
-        public bool RoundByRound; // BodyMode.CopyGradients: copy every parameter's gradient (the round-by-round passes), not only tensor-headed ones
 
         public void Run(int item, int worker)
         {
@@ -129,9 +128,11 @@ public sealed partial class Optimizer
                     case BodyMode.Fused:
                         Fused(plan, start, length, o._scratch[worker], BlockLength);
                         break;
-                    case BodyMode.CopyGradients:
-                        if (!plan.TwoPhase && (plan.TensorHead || RoundByRound))
-                            plan.Gradient!.Span.Slice(start, length).CopyTo(plan.Updates!.Span.Slice(start, length));
+                    case BodyMode.CopyGradients: // the fused rounds: only a tensor stage at the head starts from a copy
+                        if (plan.TensorHead) plan.Gradient!.Span.Slice(start, length).CopyTo(plan.Updates!.Span.Slice(start, length));
+                        break;
+                    case BodyMode.CopyAllGradients: // the round-by-round passes: every parameter but a two-phase one
+                        if (!plan.TwoPhase) plan.Gradient!.Span.Slice(start, length).CopyTo(plan.Updates!.Span.Slice(start, length));
                         break;
                     case BodyMode.Round:
                         if (Round < plan.Rounds) RunRound(plan, Round, start, length, o._scratch[worker], Apply, ref o._segments.Partial[s]);
