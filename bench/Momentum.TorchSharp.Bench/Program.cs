@@ -66,12 +66,12 @@ static Action? FusedAdam(int count, int length)
 {
     try
     {
-        var unit = torch.jit.compile("""
-            def step(params: List[Tensor], grads: List[Tensor], m: List[Tensor], v: List[Tensor], steps: List[Tensor]) -> None:
-                for s in steps:
-                    s.add_(1)
-                torch._fused_adam_(params, grads, m, v, torch.jit.annotate(List[Tensor], []), steps, lr=0.001, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False)
-            """);
+        // max_exp_avg_sqs is a bare [] (an empty List[Tensor]): the TorchScript that LibTorch 2.10 compiles from a
+        // string does not take torch.jit.annotate here. The step counts are incremented first, as torch.optim does.
+        var unit = torch.jit.compile(
+            "def step(params: List[Tensor], grads: List[Tensor], m: List[Tensor], v: List[Tensor], steps: List[Tensor]):\n" +
+            "    torch._foreach_add_(steps, 1)\n" +
+            "    torch._fused_adam_(params, grads, m, v, [], steps, lr=0.001, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False)\n");
         Tensor[] Make(float value) => [.. Enumerable.Range(0, count).Select(_ => torch.full(length, value))];
         var ps = Make(0.5f);
         var gs = Make(0.01f);
