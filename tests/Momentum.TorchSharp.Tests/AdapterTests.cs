@@ -33,10 +33,11 @@ public class AdapterTests
         Assert.Equal(5, optimizer.Optimizer.StepCount);
     }
 
-    /// <summary>A grad set to null by the caller is no gradient; a parameter marked with SetNoGradient too; a parameter
-    /// that requires grad but took no part in backward gets a zero gradient (a real AdamW step: it decays).</summary>
+    /// <summary>A grad set to null by the caller is no gradient; a parameter marked with SetNoGradient too; so is a
+    /// parameter that requires grad but took no part in backward (PyTorch leaves its grad None after
+    /// zero_grad(set_to_none=True)): under AdamW it does not decay.</summary>
     [Fact]
-    public void NullGrad_And_SetNoGradient_AreNoGradient_UnusedParameterIsAZeroGradient()
+    public void NullGrad_SetNoGradient_AndUnusedParameter_AreNoGradient()
     {
         var used = new global::TorchSharp.Modules.Parameter(torch.ones(3));
         var nulled = new global::TorchSharp.Modules.Parameter(torch.ones(3));
@@ -53,11 +54,61 @@ public class AdapterTests
         Assert.NotEqual(1f, used.data<float>()[0]);
         Assert.Equal([1f, 1f, 1f], nulled.data<float>().ToArray());
         Assert.Equal([1f, 1f, 1f], marked.data<float>().ToArray());
-        Assert.Equal(1f - 0.1f * 0.5f, unused.data<float>()[0]); // decoupled decay only: Adam's update of g = 0 is 0
+        Assert.Equal([1f, 1f, 1f], unused.data<float>().ToArray());
+        Assert.False(optimizer.Gradients.HasGradient(optimizer.Parameters["unused"]));
         // The adapter attached its buffer again: the next backward accumulates into Momentum's memory.
         optimizer.zero_grad();
         using (var loss = (nulled * nulled).sum()) loss.backward();
         Assert.True(SameMemory(nulled.grad!, optimizer.Gradients.PinnedGradient(optimizer.Parameters["nulled"])));
+    }
+
+    /// <summary>zero_grad(set_to_none: false) gives every parameter that requires grad a gradient, zero where backward
+    /// did not reach: a real AdamW step, so the unused parameter decays (PyTorch's set_to_none=False).</summary>
+    [Fact]
+    public void ZeroGradNotToNone_UnusedParameterTakesAZeroGradientStep()
+    {
+        var used = new global::TorchSharp.Modules.Parameter(torch.ones(3));
+        var unused = new global::TorchSharp.Modules.Parameter(torch.ones(3));
+        var optimizer = new TorchOptimizer([("used", used), ("unused", unused)],
+            Optimizers.AdamW(new AdamWOptions { LearningRate = 0.1, WeightDecay = 0.5 }));
+        optimizer.zero_grad(set_to_none: false);
+        using (var loss = (used * used).sum()) loss.backward();
+        optimizer.step();
+        Assert.Equal(1f - 0.1f * 0.5f, unused.data<float>()[0]); // decoupled decay only: Adam's update of g = 0 is 0
+        Assert.True(optimizer.Gradients.HasGradient(optimizer.Parameters["unused"]));
+    }
+
+    /// <summary>Backward reaching a parameter with an exact zero gradient is a gradient, even after
+    /// zero_grad(set_to_none: true): the buffer's negative zeros become +0 where the gradient is +0, so AdamW decays
+    /// it; and the buffer holds PyTorch's bits, -0 where backward's gradient is -0.</summary>
+    [Fact]
+    public void ReachedWithZeroGradient_IsAGradient_WithTheGradientsBits()
+    {
+        var p = new global::TorchSharp.Modules.Parameter(torch.ones(2));
+        var optimizer = new TorchOptimizer([("p", p)], Optimizers.AdamW(new AdamWOptions { LearningRate = 0.1, WeightDecay = 0.5 }));
+        optimizer.zero_grad();
+        using (var scale = torch.tensor(new[] { 0f, -0f }))
+        using (var loss = (p * scale).sum()) loss.backward(); // d/dp = (+0, -0)
+        var grad = optimizer.Gradients.PinnedGradient(optimizer.Parameters["p"]);
+        Assert.Equal(0u, BitConverter.SingleToUInt32Bits(grad[0]));
+        Assert.Equal(0x8000_0000u, BitConverter.SingleToUInt32Bits(grad[1]));
+        optimizer.step();
+        Assert.Equal(1f - 0.1f * 0.5f, p.data<float>()[0]);
+        Assert.True(optimizer.Gradients.HasGradient(optimizer.Parameters["p"]));
+    }
+
+    /// <summary>Before any zero_grad the adapter starts as PyTorch does: no gradient until backward reaches a parameter.</summary>
+    [Fact]
+    public void BeforeAnyZeroGrad_UnreachedParameterHasNoGradient()
+    {
+        var used = new global::TorchSharp.Modules.Parameter(torch.ones(3));
+        var unused = new global::TorchSharp.Modules.Parameter(torch.ones(3));
+        var optimizer = new TorchOptimizer([("used", used), ("unused", unused)],
+            Optimizers.AdamW(new AdamWOptions { LearningRate = 0.1, WeightDecay = 0.5 }));
+        using (var loss = (used * used).sum()) loss.backward();
+        optimizer.step();
+        Assert.NotEqual(1f, used.data<float>()[0]);
+        Assert.Equal([1f, 1f, 1f], unused.data<float>().ToArray());
     }
 
     /// <summary>A grad made by backward after the caller set it to null is copied in once, and the step uses it.</summary>
