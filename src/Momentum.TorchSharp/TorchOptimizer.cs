@@ -18,14 +18,20 @@ namespace Momentum.TorchSharp;
 /// <para>The loop is PyTorch's: <c>zero_grad()</c>, forward, <c>loss.backward()</c>, <c>step()</c>. Parameter names are
 /// those of <c>named_parameters()</c>, so a spec's parameter groups select by them
 /// (<c>adamw(lr=1e-3, groups=[group(params='*.bias', weight_decay=0)])</c>).</para>
-/// <para>No gradient versus a zero gradient (PyTorch's <c>grad is None</c>): TorchSharp has no tensor hooks, so
-/// <see cref="step"/> decides per parameter: a parameter has no gradient in this step when it does not require grad
-/// (a frozen module), or when its <c>grad</c> is null (set so by the caller); such a parameter is skipped entirely (no
-/// weight decay, no moment decay, its count does not advance). Every other parameter has a gradient: the sum backward
-/// accumulated since <see cref="zero_grad"/>, which is zero for a parameter that requires grad but took no part in
-/// the backward pass (PyTorch would leave it <c>None</c>; <see cref="SetNoGradient"/> says so explicitly). A
-/// <c>grad</c> tensor the caller put in place of the adapter's (or one backward made after the caller set it to null)
-/// is copied into the adapter's buffer once and the adapter's tensor attached again.</para>
+/// <para>No gradient versus a zero gradient (PyTorch's <c>grad is None</c>): TorchSharp has no tensor hooks, so the
+/// adapter tells them apart itself. <see cref="zero_grad"/> with <c>set_to_none: true</c> (the default, as in
+/// PyTorch) fills every gradient buffer with negative zeros, the one value that backward's in-place sum leaves exactly
+/// as it finds it (<c>-0 + g == g</c> bit for bit, for every float <c>g</c>, +0 included): a buffer that still holds
+/// only negative zeros at <see cref="step"/> was not reached by backward, and the parameter has no gradient, as it
+/// would have <c>grad == None</c> in PyTorch. So does a parameter that does not require grad (a frozen module), one
+/// whose <c>grad</c> the caller set to null, and one marked with <see cref="SetNoGradient"/>. A parameter without a
+/// gradient is skipped entirely (no weight decay, no moment decay, its count does not advance). With
+/// <c>set_to_none: false</c> the buffers are filled with positive zeros and every parameter that requires grad has a
+/// gradient, zero where backward did not reach, as PyTorch's <c>zero_grad(set_to_none=False)</c> gives. The one
+/// case read differently from PyTorch: a parameter that backward reached with a gradient that is negative zero in
+/// every element counts as not reached. A <c>grad</c> tensor the caller put in place of the adapter's (or one backward
+/// made after the caller set it to null) is a gradient: it is copied into the adapter's buffer once and the adapter's
+/// tensor attached again.</para>
 /// <para>Only float32 CPU parameters are supported. The parameters must not be re-pointed elsewhere (<c>set_</c>) while
 /// the optimizer is in use; in-place writes (<c>copy_</c>, <c>load_state_dict</c>) are fine. Row operations
 /// (<see cref="Momentum.Optimizer.Rows(Parameter)"/> on <see cref="Optimizer"/>) re-point the TorchSharp parameter and
@@ -86,6 +92,7 @@ public sealed partial class TorchOptimizer
         {
             PointValues(entry);
             PointGradient(entry);
+            ClearGradient(entry, toNone: true); // as PyTorch starts: no gradient until backward reaches a parameter
         }
     }
 
@@ -100,27 +107,27 @@ public sealed partial class TorchOptimizer
     public GradientSet Gradients { get; }
 
     /// <summary>
-    /// Zeroes every gradient buffer in place (backward accumulates into it), attaches it again as the parameter's
-    /// <c>grad</c> where the caller replaced or nulled it, and marks every parameter as having no gradient;
-    /// <see cref="step"/> decides which have one (see the remarks of <see cref="TorchOptimizer"/>).
+    /// Clears every gradient for the next backward pass: fills each gradient buffer in place (backward accumulates into
+    /// it) and attaches it again as the parameter's <c>grad</c> where the caller replaced or nulled it.
     /// </summary>
-    /// <param name="set_to_none">Accepted for PyTorch's signature: either way the buffers stay attached (zero copy)
-    /// and a parameter that does not require grad, or whose <c>grad</c> is null, has no gradient at the next step.</param>
+    /// <param name="set_to_none">true (PyTorch's default): a parameter that the next backward pass does not reach has
+    /// no gradient at <see cref="step"/> (PyTorch's <c>grad == None</c>; the buffers are filled with negative zeros, see
+    /// the remarks of <see cref="TorchOptimizer"/>). false: every parameter that requires grad has a gradient at
+    /// <see cref="step"/>, zero where backward did not reach (PyTorch's <c>zero_grad(set_to_none=False)</c>).
+    /// Either way the buffers stay attached (zero copy).</param>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE1006", Justification = "PyTorch's name.")]
     public void zero_grad(bool set_to_none = true)
     {
-        _ = set_to_none;
         foreach (var entry in _entries)
         {
-            Gradients.PinnedGradient(entry.Parameter).AsSpan(0, entry.Parameter.Length).Clear();
-            Gradients.Clear(entry.Parameter);
+            ClearGradient(entry, set_to_none);
             entry.NoGradient = false;
             if (!AttachedGradient(entry, out _)) PointGradient(entry); // a new step: backward accumulates into the buffer again
         }
     }
 
-    /// <summary>Marks one parameter as having no gradient in the next step, whatever backward did (for a parameter
-    /// that requires grad but took no part in this step's backward pass; PyTorch's <c>grad = None</c>).</summary>
+    /// <summary>Marks one parameter as having no gradient in the next step, whatever backward did (PyTorch's
+    /// <c>p.grad = None</c> after backward).</summary>
     /// <param name="name">The parameter's name.</param>
     /// <exception cref="KeyNotFoundException">No parameter has that name.</exception>
     public void SetNoGradient(string name) => _entries[Parameters[name].Index].NoGradient = true;
@@ -144,7 +151,8 @@ public sealed partial class TorchOptimizer
             }
             if (AttachedGradient(entry, out bool isNull))
             {
-                Gradients.GetForOverwrite(p); // the buffer already holds backward's sum: mark it present, keep it
+                if (entry.ClearedToNone && !Reached(Gradients.PinnedGradient(p).AsSpan(0, p.Length))) Gradients.Clear(p);
+                else Gradients.GetForOverwrite(p); // the buffer already holds backward's sum: mark it present, keep it
                 continue;
             }
             if (isNull)
@@ -192,6 +200,26 @@ public sealed partial class TorchOptimizer
         if (gradients is null) PointValues(entry);
         else if (ReferenceEquals(gradients, Gradients)) PointGradient(entry);
     }
+
+    /// <summary>Fills a parameter's gradient buffer with negative zeros (<paramref name="toNone"/>: backward's sum tells
+    /// whether it reached the parameter) or positive zeros, and marks the parameter as having no gradient until
+    /// <see cref="step"/> decides.</summary>
+    private void ClearGradient(Entry entry, bool toNone)
+    {
+        var p = entry.Parameter;
+        var buffer = Gradients.PinnedGradient(p).AsSpan(0, p.Length);
+        if (toNone) buffer.Fill(-0f);
+        else buffer.Clear();
+        Gradients.Clear(p);
+        entry.ClearedToNone = toNone;
+    }
+
+    /// <summary>Whether backward reached a buffer filled with negative zeros: some element's bits are no longer those of
+    /// -0 (stops at the first such element, which for a reached parameter is almost always the first).</summary>
+    private static bool Reached(ReadOnlySpan<float> buffer) =>
+        MemoryMarshal.Cast<float, uint>(buffer).IndexOfAnyExcept(NegativeZeroBits) >= 0;
+
+    private const uint NegativeZeroBits = 0x8000_0000u;
 
     /// <summary>Re-points the TorchSharp parameter at the pinned values (same Parameter object, new storage).</summary>
     private static void PointValues(Entry entry)
@@ -241,5 +269,8 @@ public sealed partial class TorchOptimizer
         public float[]? GradientArray { get; set; }
 
         public bool NoGradient { get; set; }
+
+        /// <summary>The buffer was last filled with negative zeros (<see cref="zero_grad"/> with set_to_none).</summary>
+        public bool ClearedToNone { get; set; }
     }
 }
